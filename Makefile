@@ -1,0 +1,40 @@
+# Every target creates .venv when missing: torch (CPU build) first, then the package with its extras.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= cluster,hub,dev
+DEMO_DIR ?= demo-output
+
+.PHONY: venv demo test test-all bench lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(PY) -m wav2sleep.demo --out $(DEMO_DIR)
+
+test: venv
+	$(PY) -m pytest -m "not slow" -q
+
+test-all: venv
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) benchmarks/run.py --out benchmarks/results
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: venv
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) benchmarks/results

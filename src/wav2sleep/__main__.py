@@ -1,0 +1,5 @@
+import sys
+
+from wav2sleep.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,68 @@
+"""Entry point of the ``wav2sleep`` command.
+
+Every module in this package except this one is a subcommand: it defines ``HELP`` (one line), ``add_parser(p)``
+(fills an ``argparse`` parser) and ``run(args) -> int``. Subcommand modules import only ``argparse`` at module
+level; heavy libraries are imported inside ``run`` so that ``wav2sleep stage`` starts fast.
+Exit codes: 0 success, 1 finished with failures (e.g. some nights failed), 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+
+import wav2sleep
+from wav2sleep.errors import Wav2SleepError
+
+__all__ = ["main", "build_parser"]
+
+
+def _subcommands() -> list[str]:
+    pkg = importlib.import_module("wav2sleep.cli")
+    return sorted(
+        m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name not in {"main"} and not m.name.startswith("_")
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wav2sleep",
+        description="Sleep staging from any subset of ECG, PPG, respiratory effort, EOG and beat times.",
+    )
+    parser.add_argument("--version", action="version", version=f"wav2sleep {wav2sleep.__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _subcommands():
+        module = importlib.import_module(f"wav2sleep.cli.{name}")
+        p = sub.add_parser(name.replace("_", "-"), help=module.HELP, description=module.HELP)
+        module.add_parser(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    # Hydra-style overrides (key=value) pass through to `train` untouched.
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args._module, "ACCEPTS_OVERRIDES", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.overrides = extra
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args._module.run(args) or 0)
+    except Wav2SleepError as exc:
+        print(f"wav2sleep {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"wav2sleep {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
