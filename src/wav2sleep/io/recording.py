@@ -1,0 +1,85 @@
+"""A recording as every reader returns it, and the extension table that picks the reader.
+
+Each reader module (``wav2sleep.io.<name>``) exposes two functions with the same contract:
+- ``channel_labels(path) -> list[str]``: the channel labels, reading the header only;
+- ``read(path, labels=None) -> Recording``: decode the channels named in ``labels`` (all when ``None``).
+Readers raise ``InputFileError`` naming the file and what is wrong; a header problem they can repair is repaired
+in memory (never in the file) and reported in ``Recording.warnings`` / ``Channel.warnings``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from wav2sleep.errors import InputFileError
+
+__all__ = ["Channel", "Recording", "read_recording", "channel_labels", "reader_for", "READERS"]
+
+
+@dataclass
+class Channel:
+    """One decoded channel: samples in physical units at ``rate_hz``."""
+
+    label: str
+    data: np.ndarray
+    rate_hz: float
+    unit: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return self.data.shape[0] / self.rate_hz
+
+
+@dataclass
+class Recording:
+    """Decoded channels of one file, with the recording start (naive local clock time, as EDF stores it)."""
+
+    path: Path
+    channels: dict[str, Channel]
+    start: datetime | None
+    duration_s: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.channels)
+
+
+# Extension -> reader module. WFDB records are named by their header (``.hea``); the data files beside it.
+READERS: dict[str, str] = {
+    ".edf": "wav2sleep.io.edf",
+    ".bdf": "wav2sleep.io.edf",
+    ".hea": "wav2sleep.io.wfdb_record",
+    ".csv": "wav2sleep.io.tabular",
+    ".parquet": "wav2sleep.io.tabular",
+    ".npy": "wav2sleep.io.tabular",
+    ".npz": "wav2sleep.io.tabular",
+}
+
+
+def reader_for(path: str | Path):
+    """The reader module for ``path``, chosen by extension (case-insensitive)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in READERS:
+        raise InputFileError(path, "unsupported file type", expected=", ".join(sorted(READERS)), found=suffix or "none")
+    return importlib.import_module(READERS[suffix])
+
+
+def channel_labels(path: str | Path) -> list[str]:
+    """Channel labels of a recording, from its header only."""
+    return reader_for(path).channel_labels(Path(path))
+
+
+def read_recording(path: str | Path, labels: Sequence[str] | None = None) -> Recording:
+    """Decode ``labels`` (or every channel) of the recording at ``path``."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(path, "file not found")
+    return reader_for(path).read(path, labels)
