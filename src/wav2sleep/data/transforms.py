@@ -1,0 +1,30 @@
+"""Per-night signal transforms shared by training and inference (so both see the same inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["zscore", "STD_FLOOR"]
+
+STD_FLOOR = 1e-6
+
+
+def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
+    """Standardise a night's signal with the mean and std of its real samples.
+
+    ``valid`` is the number of real samples at the start of ``x`` (the rest is padding): only they enter the
+    statistics, unlike the reference, which z-scores over the zero-padded 10-h trace. Padding stays 0. Non-finite
+    samples are set to 0 and excluded from the statistics.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    n = x.shape[-1] if valid is None else valid
+    real = x[..., :n]
+    finite = np.isfinite(real)
+    if not finite.all():
+        real = np.where(finite, real, np.float32(0))
+    count = max(int(finite.sum()), 1)
+    mean = real.sum(dtype=np.float64) / count
+    var = (np.square(real - mean, dtype=np.float64) * finite).sum() / count
+    out = np.zeros_like(x)
+    out[..., :n] = np.where(finite, (real - mean) / max(np.sqrt(var), STD_FLOOR), 0.0)
+    return out
