@@ -49,7 +49,12 @@ class Corpus:
     has_splits: bool = True
 
     def discover(self, folder: Path) -> list[NightSource]:
-        """Every night under ``folder`` that has both a recording and an annotation file, sorted by session."""
+        """Every night under ``folder``, sorted by session.
+
+        NSRR nights are found by their annotation file, WSC nights by their EDF; a missing partner file is kept
+        (``recording`` that does not exist, or ``annotation=None``) so that ingest reports it instead of silently
+        skipping the night.
+        """
         if self.annotation_format == NSRR_XML:
             sessions = [p.name.removesuffix("-nsrr.xml") for p in (folder / XML_DIR).rglob("*-nsrr.xml")]
         else:
