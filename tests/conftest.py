@@ -1,0 +1,23 @@
+"""Shared fixtures: a small synthetic corpus in every NSRR layout, written once per test session."""
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def synth_corpus(tmp_path_factory):
+    """All seven datasets, two 1-h nights each, plus the fault corpus: (root, records)."""
+    from wav2sleep.synth import write_corpus
+
+    root = tmp_path_factory.mktemp("synth")
+    records = write_corpus(root, nights=2, hours=1.0, seed=7, broken=True)
+    return root, records
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real recorded data in ../shared/data (read-only)."""
+    return SHARED / "data"
