@@ -1,0 +1,191 @@
+"""Model folders: ours (config.yaml + model.safetensors + README.md) and the published wav2sleep format
+(config.yaml with Hydra ``_target_`` names + state_dict.pth), from disk or ``hf://user/repo``.
+
+The published ``_target_`` names are mapped to our classes here, by one adapter; the original package is never
+imported. Our module names equal the published state-dict keys, so weights load without remapping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from torch import nn
+
+from wav2sleep.errors import ConfigError, ModelLoadError
+from wav2sleep.models.registry import build
+from wav2sleep.stages import class_labels
+from wav2sleep.store.atomic import atomic_path, write_text_atomic
+
+__all__ = ["load_model", "save_model", "save_published", "resolve_model_folder", "spec_from_published"]
+
+CONFIG, WEIGHTS, CARD, PUBLISHED_WEIGHTS = "config.yaml", "model.safetensors", "README.md", "state_dict.pth"
+FORMAT = "wav2sleep/1"
+PUBLISHED_TARGET = "wav2sleep.models.wav2sleep.Wav2Sleep"
+HUB_PREFIX = "hf://"
+
+
+def resolve_model_folder(source: str | Path, *, revision: str | None = None, cache_dir: str | Path | None = None,
+                         local_files_only: bool = False) -> Path:  # fmt: skip
+    """A local folder for ``source``: a path, or ``hf://user/repo`` fetched with huggingface_hub (cached)."""
+    text = str(source)
+    if text.startswith(HUB_PREFIX):
+        repo = text[len(HUB_PREFIX) :].strip("/")
+        if repo.count("/") != 1:
+            raise ModelLoadError(f"{text}: expected hf://user/repo")
+        try:
+            from huggingface_hub import snapshot_download
+        except ImportError as exc:
+            raise ModelLoadError("loading from hf:// needs huggingface_hub: pip install 'wav2sleep[hub]'") from exc
+        return Path(snapshot_download(repo, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                                      allow_patterns=[CONFIG, WEIGHTS, PUBLISHED_WEIGHTS, CARD]))  # fmt: skip
+    folder = Path(source)
+    if not folder.is_dir():
+        hint = " (for the hub, write hf://user/repo)" if "/" in text and not folder.exists() else ""
+        raise ModelLoadError(f"{text}: model folder not found{hint}")
+    return folder
+
+
+def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
+    """Our spec from a published Hydra config (``_target_`` names of the original code)."""
+    if config.get("_target_") != PUBLISHED_TARGET:
+        raise ModelLoadError(f"unsupported _target_ {config.get('_target_')!r}; supported: {PUBLISHED_TARGET}")
+    enc, mix, seq = config["signal_encoders"], config["epoch_mixer"], config["sequence_mixer"]
+    if enc.get("norm", "instance") == "batch" and enc.get("causal"):
+        raise ModelLoadError("causal encoders with batch norm are not supported")
+    return {
+        "architecture": "Wav2Sleep",
+        "name": "published",
+        "params": {
+            "signal_map": dict(enc["signal_map"]),
+            "num_classes": int(config["num_classes"]),
+            "feature_dim": int(enc.get("feature_dim", 128)),
+            "encoder": {"norm": enc.get("norm", "instance"), "act": enc.get("activation", "gelu"),
+                        "causal": bool(enc.get("causal", False)), "chunk_causal": bool(enc.get("chunk_causal", False)),
+                        "initial_channels": int(enc.get("initial_channels", 16)),
+                        "max_channels": int(enc.get("max_channels", 128)),
+                        "residual": bool(enc.get("use_residual", True)),
+                        "output_norm": bool(enc.get("output_norm", False))},
+            "epoch_mixer": {"layers": int(mix["layers"]), "nhead": int(mix["nhead"]), "dim_ff": int(mix["dim_ff"]),
+                            "dropout": float(mix["dropout"]), "activation": mix.get("activation", "gelu")},
+            "sequence_mixer": {"kernel_size": int(seq["kernel_size"]), "num_dilations": int(seq["num_dilations"]),
+                               "num_layers": int(seq["num_layers"]), "dropout": float(seq["dropout"]),
+                               "norm": seq.get("norm", "layer"), "activation": seq.get("activation", "gelu"),
+                               "causal": bool(seq.get("causal", False))},
+        },
+    }  # fmt: skip
+
+
+def load_model(source: str | Path, device: str | torch.device = "cpu", *, revision: str | None = None,
+               cache_dir: str | Path | None = None, local_files_only: bool = False) -> nn.Module:  # fmt: skip
+    """Load a model folder (ours or the published format; path or ``hf://user/repo``) in eval mode."""
+    folder = resolve_model_folder(source, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only)
+    config_path = folder / CONFIG
+    if not config_path.is_file():
+        raise ModelLoadError(
+            f"{folder}: no {CONFIG}; a model folder holds {CONFIG} and {WEIGHTS} or {PUBLISHED_WEIGHTS}"
+        )
+    try:
+        config = yaml.safe_load(config_path.read_text())
+    except yaml.YAMLError as exc:
+        raise ModelLoadError(f"{config_path}: not valid YAML ({exc})") from exc
+    if not isinstance(config, dict):
+        raise ModelLoadError(f"{config_path}: expected a mapping")
+    if "_target_" in config:
+        spec, weights = spec_from_published(config), folder / PUBLISHED_WEIGHTS
+    elif config.get("format") == FORMAT:
+        spec, weights = config, folder / WEIGHTS
+    else:
+        raise ModelLoadError(f"{config_path}: neither a wav2sleep ({FORMAT}) nor a published (_target_) config")
+    if not weights.is_file():
+        raise ModelLoadError(f"{folder}: weights file {weights.name} missing")
+    try:
+        model = build(spec)
+    except ConfigError as exc:
+        raise ModelLoadError(f"{config_path}: {exc}") from exc
+    state = _read_weights(weights)
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # shape mismatches
+        raise ModelLoadError(f"{weights}: weights do not fit {config_path.name} ({str(exc)[:300]})") from exc
+    if missing or unexpected:
+        raise ModelLoadError(
+            f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
+        )
+    return model.to(device).eval()
+
+
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(path)
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a corrupt weights file: name it rather than leak a library traceback
+        raise ModelLoadError(f"{path}: cannot read weights ({exc})") from exc
+
+
+def _spec(model: nn.Module) -> dict[str, Any]:
+    return {"format": FORMAT, "architecture": type(model).__name__, "name": getattr(model, "variant", None),
+            "signals": list(model.signals), "num_classes": model.num_classes, "params": model.config}  # fmt: skip
+
+
+def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "", extra: dict | None = None) -> Path:
+    """Write ``model`` in our format: ``config.yaml``, ``model.safetensors`` and a model card ``README.md``."""
+    from safetensors.torch import save_file
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = {**_spec(model), **({"extra": extra} if extra else {})}
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    with atomic_path(folder / WEIGHTS) as tmp:
+        save_file(state, str(tmp))
+    write_text_atomic(folder / CONFIG, yaml.safe_dump(spec, sort_keys=False))
+    params = sum(p.numel() for p in model.parameters())
+    card = [f"# wav2sleep model: {spec['name'] or spec['architecture']}", "",
+            f"- architecture: {spec['architecture']} ({params:,} parameters)",
+            f"- signals: {', '.join(model.signals)} (any subset works for Wav2Sleep)",
+            f"- classes: {', '.join(class_labels(model.num_classes))}",
+            f"- training data: {training_data or 'not stated'}", "",
+            "Load with `wav2sleep.load_model(folder)`; stage with `wav2sleep stage RECORDING --model folder`."]  # fmt: skip
+    write_text_atomic(folder / CARD, "\n".join(card) + "\n")
+    return folder
+
+
+def save_published(model: nn.Module, folder: str | Path) -> Path:
+    """Write a Wav2Sleep model in the original's published format (Hydra ``_target_`` config + state_dict.pth)."""
+    if type(model).__name__ != "Wav2Sleep":
+        raise ConfigError("only Wav2Sleep models have a published format")
+    p = model.config
+    enc, mix, seq = p["encoder"], p["epoch_mixer"], p["sequence_mixer"]
+    if enc.get("block", "strided") != "strided" or enc.get("channels_by_rate"):
+        raise ConfigError("the published format only describes the strided encoder block with default channels")
+    base = "wav2sleep.models.wav2sleep."
+    config = {
+        "_target_": PUBLISHED_TARGET,
+        "num_classes": p["num_classes"],
+        "signal_encoders": {"_target_": base + "SignalEncoders", "signal_map": p["signal_map"],
+                            "feature_dim": p["feature_dim"], "activation": enc.get("act", "gelu"),
+                            "norm": enc.get("norm", "instance"), "causal": enc.get("causal", False),
+                            "chunk_causal": enc.get("chunk_causal", False),
+                            "initial_channels": enc.get("initial_channels", 16),
+                            "max_channels": enc.get("max_channels", 128), "use_residual": enc.get("residual", True),
+                            "output_norm": enc.get("output_norm", False)},
+        "epoch_mixer": {"_target_": base + "MultiModalAttentionEmbedder", "feature_dim": p["feature_dim"],
+                        "layers": mix.get("layers", 2), "nhead": mix.get("nhead", 8), "dim_ff": mix.get("dim_ff", 512),
+                        "dropout": mix.get("dropout", 0.1), "activation": mix.get("activation", "gelu")},
+        "sequence_mixer": {"_target_": base + "SequenceCNN", "feature_dim": p["feature_dim"],
+                           "kernel_size": seq.get("kernel_size", 7), "num_dilations": seq.get("num_dilations", 6),
+                           "num_layers": seq.get("num_layers", 2), "dropout": seq.get("dropout", 0.1),
+                           "norm": seq.get("norm", "layer"), "activation": seq.get("activation", "gelu"),
+                           "causal": seq.get("causal", False)},
+    }  # fmt: skip
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / PUBLISHED_WEIGHTS) as tmp:
+        torch.save(model.state_dict(), tmp)
+    write_text_atomic(folder / CONFIG, yaml.safe_dump(config, sort_keys=False))
+    return folder

@@ -1,0 +1,58 @@
+"""Dilated-CNN sequence mixer across epochs: each block stacks convolutions with dilations 1, 2, 4, ..."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from wav2sleep.models.layers import Conv1dSame, activation, norm_1d
+
+__all__ = ["DilatedBlock", "SequenceMixer"]
+
+
+class DilatedLayer(nn.Module):
+    def __init__(self, dim: int, kernel: int, dilation: int, norm: str, act: str, causal: bool) -> None:
+        super().__init__()
+        self.conv = Conv1dSame(dim, dim, kernel, dilation=dilation, causal=causal)
+        self.norm = norm_1d(norm, dim)
+        self.act = activation(act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(self.norm(self.conv(x)))
+
+
+class DilatedBlock(nn.Module):
+    """conv layers (dilations 1..2**(n-1)) -> dropout -> + residual -> activation."""
+
+    def __init__(self, dim: int, kernel: int, num_dilations: int, norm: str, act: str, dropout: float,
+                 causal: bool) -> None:  # fmt: skip
+        super().__init__()
+        self.conv_layers = nn.ModuleList(
+            DilatedLayer(dim, kernel, 2**i, norm, act, causal) for i in range(num_dilations)
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.act = activation(act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x
+        for layer in self.conv_layers:
+            y = layer(y)
+        return self.act(self.dropout(y) + x)
+
+
+class SequenceMixer(nn.Module):
+    """[B, E, F] -> [B, E, F]; receptive field ``num_layers * (kernel - 1) * (2**num_dilations - 1) + 1`` epochs."""
+
+    def __init__(self, feature_dim: int = 128, num_layers: int = 2, kernel_size: int = 7, num_dilations: int = 6,
+                 norm: str = "layer", activation: str = "gelu", dropout: float = 0.1, causal: bool = False) -> None:  # fmt: skip
+        super().__init__()
+        self.dilated_convs = nn.ModuleList(
+            DilatedBlock(feature_dim, kernel_size, num_dilations, norm, activation, dropout, causal)
+            for _ in range(num_layers)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x.transpose(1, 2)
+        for block in self.dilated_convs:
+            h = block(h)
+        return h.transpose(1, 2)

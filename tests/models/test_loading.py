@@ -1,0 +1,78 @@
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from wav2sleep.errors import ModelLoadError
+from wav2sleep.models import create_model, load_model, save_model, save_published
+
+CARDIO = Path(__file__).resolve().parents[3] / "shared" / "reference" / "checkpoints" / "wav2sleep-cardio"
+
+
+def _x():
+    g = torch.Generator().manual_seed(3)
+    return {"ECG": torch.randn(2, 5 * 1024, generator=g), "THX": torch.randn(2, 5 * 256, generator=g)}
+
+
+def test_our_format_round_trip_with_model_card(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("wav2sleep", signals=("ECG", "THX"), num_classes=5, feature_dim=32,
+                         epoch_mixer={"nhead": 4, "dim_ff": 64}).eval()  # fmt: skip
+    folder = save_model(model, tmp_path / "m", training_data="synthetic demo corpus")
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.yaml", "model.safetensors"]
+    card = (folder / "README.md").read_text()
+    assert "ECG, THX" in card and "W, N1, N2, N3, REM" in card and "synthetic demo corpus" in card
+    back = load_model(folder)
+    with torch.no_grad():
+        assert torch.equal(back(_x()), model(_x()))
+    assert yaml.safe_load((folder / "config.yaml").read_text())["signals"] == ["ECG", "THX"]
+
+
+def test_published_format_round_trip(tmp_path):
+    model = load_model(CARDIO)
+    folder = save_published(model, tmp_path / "pub")
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    assert config["_target_"] == "wav2sleep.models.wav2sleep.Wav2Sleep"
+    with torch.no_grad():
+        assert torch.equal(load_model(folder)(_x()), model(_x()))
+
+
+def test_hub_path_uses_the_huggingface_cache_offline(tmp_path):
+    """hf://user/repo resolves through huggingface_hub; here from a local cache, with no network."""
+    snapshot = tmp_path / "cache" / "models--someone--wav2sleep" / "snapshots" / ("a" * 40)
+    shutil.copytree(CARDIO, snapshot, ignore=shutil.ignore_patterns("vectors.safetensors"))
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text("a" * 40)
+    model = load_model("hf://someone/wav2sleep", cache_dir=tmp_path / "cache", local_files_only=True)
+    with torch.no_grad():
+        assert torch.equal(model(_x()), load_model(CARDIO)(_x()))
+
+
+def test_bad_folders_are_named(tmp_path):
+    with pytest.raises(ModelLoadError, match="model folder not found"):
+        load_model(tmp_path / "nope")
+    with pytest.raises(ModelLoadError, match="no config.yaml"):
+        load_model(tmp_path)
+    (tmp_path / "config.yaml").write_text("_target_: something.Else\n")
+    with pytest.raises(ModelLoadError, match="unsupported _target_"):
+        load_model(tmp_path)
+    shutil.copy(CARDIO / "config.yaml", tmp_path / "config.yaml")
+    with pytest.raises(ModelLoadError, match="state_dict.pth missing"):
+        load_model(tmp_path)
+    (tmp_path / "state_dict.pth").write_bytes(b"garbage")
+    with pytest.raises(ModelLoadError, match="cannot read weights"):
+        load_model(tmp_path)
+    with pytest.raises(ModelLoadError, match="hf://user/repo"):
+        load_model("hf://just-a-name")
+
+
+def test_weights_that_do_not_fit_are_refused(tmp_path):
+    model = create_model("wav2sleep-cardio")
+    save_model(model, tmp_path)
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    config["params"]["feature_dim"] = 64
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(ModelLoadError):
+        load_model(tmp_path)
