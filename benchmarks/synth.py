@@ -9,7 +9,6 @@ import tempfile
 from pathlib import Path
 
 from common import machine, timed
-
 from wav2sleep.synth import simulate_night, write_corpus
 from wav2sleep.synth.layouts import LAYOUTS
 

@@ -49,7 +49,7 @@ class SignalSpec:
 SIGNALS: dict[str, SignalSpec] = {
     s.name: s
     for s in (
-        SignalSpec("ECG", 1024, "voltage", ("ECG", "EKG", "ECG1", "ECG L", "ECGL", "ECG L-ECG R", "ECG II", "II", "MLII"), "mV"),
+        SignalSpec("ECG", 1024, "voltage", ("ECG", "EKG", "ECG1", "ECG L", "ECGL", "ECG L-ECG R", "ECG II", "II", "MLII", "MCL1"), "mV"),
         SignalSpec(
             "PPG",
             1024,

@@ -1,0 +1,83 @@
+"""Train/val/test splits over the store, kept as a table (``ROOT/splits/{scheme}.csv``), never as copies.
+
+Schemes:
+- ``paper``: the paper's fixed session lists per dataset (shipped with the package); nights in no list are left out
+  (partition ``none``);
+- ``census``: the census-balanced val/test lists of Jones et al. (CCSHS, CFS, CHAT, MESA, WSC); other nights
+  ``none``;
+- ``subject``: deterministic subject-wise split for any dataset: a subject's hash decides its partition, so every
+  visit of a subject (SHHS visits 1 and 2) lands in the same one, and adding nights never moves existing subjects.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from wav2sleep.corpora import split_list
+from wav2sleep.errors import ConfigError
+from wav2sleep.store import read_manifest, write_text_atomic
+
+__all__ = ["SCHEMES", "PARTITIONS", "assign", "write_split", "read_split", "split_path"]
+
+SCHEMES = ("paper", "census", "subject")
+PARTITIONS = ("train", "val", "test")
+
+
+def _subject_partition(dataset: str, subject: str, seed: int, fractions: Sequence[float]) -> str:
+    digest = hashlib.sha256(f"{seed}:{dataset}:{subject}".encode()).digest()
+    u = int.from_bytes(digest[:8], "big") / 2**64
+    edges = [sum(fractions[: i + 1]) for i in range(len(fractions))]
+    return next((p for p, e in zip(PARTITIONS, edges, strict=True) if u < e), PARTITIONS[-1])
+
+
+def assign(rows: list[dict], scheme: str, seed: int = 0,
+           fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> list[dict]:  # fmt: skip
+    """Partition of every manifest row under ``scheme``: dicts with dataset, session, subject, partition."""
+    if scheme not in SCHEMES:
+        raise ConfigError(f"unknown split scheme {scheme!r}; known: {', '.join(SCHEMES)}")
+    if abs(sum(fractions) - 1) > 1e-9 or len(fractions) != 3:
+        raise ConfigError(f"split fractions must be three numbers summing to 1, got {list(fractions)}")
+    lookup: dict[tuple[str, str], str] = {}
+    if scheme in ("paper", "census"):
+        for dataset in {r["dataset"] for r in rows}:
+            source = "census" if scheme == "census" else dataset
+            for part in PARTITIONS:
+                for session in split_list(source, part):
+                    lookup[(dataset, session)] = part
+    out = []
+    for r in rows:
+        if scheme == "subject":
+            part = _subject_partition(r["dataset"], r["subject"] or r["session"], seed, fractions)
+        else:
+            part = lookup.get((r["dataset"], r["session"]), "none")
+        out.append({"dataset": r["dataset"], "session": r["session"], "subject": r["subject"], "partition": part})
+    return out
+
+
+def split_path(root: str | Path, scheme: str) -> Path:
+    return Path(root) / "splits" / f"{scheme}.csv"
+
+
+def write_split(root: str | Path, scheme: str, seed: int = 0) -> Path:
+    """Assign every usable night (status ok or flagged) of the store and write ``ROOT/splits/{scheme}.csv``."""
+    rows = assign(read_manifest(root, statuses=("ok", "flagged")), scheme, seed)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["dataset", "session", "subject", "partition"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = split_path(root, scheme)
+    write_text_atomic(path, buffer.getvalue())
+    return path
+
+
+def read_split(root: str | Path, scheme: str) -> dict[tuple[str, str], str]:
+    """(dataset, session) -> partition, from ``ROOT/splits/{scheme}.csv``."""
+    path = split_path(root, scheme)
+    if not path.exists():
+        raise ConfigError(f"{path}: no split file; run `wav2sleep split {root} --scheme {scheme}` first")
+    with open(path, newline="") as fh:
+        return {(r["dataset"], r["session"]): r["partition"] for r in csv.DictReader(fh)}

@@ -1,0 +1,81 @@
+"""Signal processing for ingestion and inference: anti-aliased resampling to the model rates, units, QC flags.
+
+Resampling uses soxr (a band-limited polyphase resampler: content above the new Nyquist frequency is removed
+instead of folding back as it does with plain interpolation). ``mode="linear"`` reproduces the reference's linear
+interpolation (sample times i/fs onto the grid k * 30/spe, k = 1..N, edges held) for weight compatibility.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wav2sleep.errors import ConfigError
+from wav2sleep.signals import EPOCH_SECONDS, signal_spec
+
+__all__ = ["resample", "to_model_rate", "scale_units", "qc_flags", "RESAMPLE_MODES", "VOLTAGE_UNITS"]
+
+RESAMPLE_MODES = ("soxr", "linear")
+# Factor to millivolts, for units spelled the ways EDF headers spell them.
+VOLTAGE_UNITS = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "microv": 1e-3, "mv": 1.0, "v": 1e3, "volts": 1e3, "nv": 1e-6}
+IMPLAUSIBLE_MV = {"ECG": 20.0, "EOG-L": 10.0, "EOG-R": 10.0}
+
+
+def resample(x: np.ndarray, fs_in: float, fs_out: float, mode: str = "soxr") -> np.ndarray:
+    """Resample ``x`` from ``fs_in`` to ``fs_out`` Hz (float32 out)."""
+    x = np.asarray(x, dtype=np.float32)
+    if mode not in RESAMPLE_MODES:
+        raise ConfigError(f"unknown resampling mode {mode!r}; known: {', '.join(RESAMPLE_MODES)}")
+    if fs_in == fs_out:
+        return x.copy()
+    if mode == "linear":
+        n_out = int(np.floor(x.shape[0] * fs_out / fs_in))
+        grid = np.arange(1, n_out + 1) / fs_out
+        return np.interp(grid, np.arange(x.shape[0]) / fs_in, x).astype(np.float32)
+    import soxr
+
+    return soxr.resample(x, fs_in, fs_out, quality="HQ")
+
+
+def to_model_rate(x: np.ndarray, fs: float, signal: str, n_epochs: int, mode: str = "soxr") -> np.ndarray:
+    """``x`` at ``fs`` Hz to exactly ``n_epochs * samples_per_epoch`` samples at the model rate of ``signal``.
+
+    The last partial epoch is dropped; a recording a few samples short is zero-padded.
+    """
+    spe = signal_spec(signal).samples_per_epoch
+    need = n_epochs * spe
+    keep = int(round(n_epochs * EPOCH_SECONDS * fs))
+    out = resample(x[:keep], fs, spe / EPOCH_SECONDS, mode)
+    if out.shape[0] >= need:
+        return out[:need]
+    return np.pad(out, (0, need - out.shape[0]))
+
+
+def scale_units(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list[str]]:
+    """Voltage signals (ECG, EOG) to mV; belts and pleth are left as they are (they are standardised later)."""
+    if signal_spec(signal).kind != "voltage":
+        return x, []
+    key = unit.strip().lower().replace(" ", "")
+    if key in VOLTAGE_UNITS:
+        factor = VOLTAGE_UNITS[key]
+        return (x * np.float32(factor) if factor != 1.0 else x), []
+    found = repr(unit) if unit.strip() else "blank"
+    return x, [f"{signal}: unit {found} not a voltage unit (uV, mV, V); values kept as if mV"]
+
+
+def qc_flags(x: np.ndarray, signal: str) -> list[str]:
+    """Quality flags of a signal in physical units: ``nan``, ``flat``, ``clipped``, ``implausible amplitude``."""
+    flags = []
+    finite = np.isfinite(x)
+    if not finite.all():
+        flags.append("nan")
+        x = x[finite]
+    if x.size == 0 or float(np.ptp(x)) == 0.0 or float(np.std(x)) < 1e-9:
+        return [*flags, "flat"]
+    lo, hi = float(x.min()), float(x.max())
+    at_rails = np.count_nonzero((x == lo) | (x == hi)) / x.size
+    if at_rails > 0.01:
+        flags.append("clipped")
+    limit = IMPLAUSIBLE_MV.get(signal)
+    if limit is not None and float(np.percentile(np.abs(x - np.median(x)), 99)) > limit:
+        flags.append("implausible amplitude")
+    return flags

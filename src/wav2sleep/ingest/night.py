@@ -1,0 +1,106 @@
+"""One night -> one store record: read, pick channels, scale units, QC, resample, align stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, WSC_ALLSCORE, WSC_STG, NightSource
+from wav2sleep.dsp import qc_flags, scale_units, to_model_rate
+from wav2sleep.errors import InputFileError
+from wav2sleep.io import channel_labels, read_recording
+from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
+from wav2sleep.io.nsrr_xml import read_nsrr_xml
+from wav2sleep.io.stage_events import StageEvents, epochs_from_events
+from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
+from wav2sleep.signals import EPOCH_SECONDS, pick_channel
+from wav2sleep.store import Night
+
+__all__ = ["IngestedNight", "ingest_night", "DEFAULT_SIGNALS", "read_stage_events"]
+
+DEFAULT_SIGNALS = ("ECG", "PPG", "ABD", "THX")
+ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
+                      HYPNOGRAM_CSV: read_hypnogram_csv}  # fmt: skip
+
+
+@dataclass
+class IngestedNight:
+    night: Night
+    warnings: list[str] = field(default_factory=list)
+    flags: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def flagged(self) -> bool:
+        return any(self.flags.values()) or any("unit" in w for w in self.warnings)
+
+
+def read_stage_events(source: NightSource) -> StageEvents:
+    return ANNOTATION_READERS[source.annotation_format](source.annotation)
+
+
+def _align(events: StageEvents, start: datetime | None, warnings: list[str]) -> StageEvents:
+    """Shift events whose scoring clock starts later than the EDF (WSC logs, NSRR Recording Start Time)."""
+    if events.start_clock is None or start is None:
+        return events
+    delta = (datetime.combine(start.date(), events.start_clock) - start).total_seconds() % 86400
+    if delta > 43200:  # scoring clock before the EDF start
+        delta -= 86400
+    if delta:
+        warnings.append(f"annotation clock starts {delta:+.0f} s from the EDF start; stages shifted accordingly")
+        events.onsets = events.onsets + delta
+    return events
+
+
+def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, resample_mode: str = "soxr",
+                 require_stages: bool = True) -> IngestedNight:  # fmt: skip
+    """Turn ``source`` into a ``Night`` at model rates; raises ``InputFileError`` naming the file on failure."""
+    if not source.recording.exists():
+        raise InputFileError(source.recording, "recording not found (annotation present)")
+    events = None
+    if source.annotation is not None:
+        events = read_stage_events(source)
+    elif require_stages:
+        raise InputFileError(source.recording, "no stage annotation found for this recording")
+    labels = channel_labels(source.recording)
+    picked = {s: pick_channel(labels, s) for s in signals}
+    picked = {s: lab for s, lab in picked.items() if lab is not None}
+    if not picked:
+        raise InputFileError(source.recording, "no usable signal channel", field="channels",
+                             expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
+    recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
+    warnings = list(recording.warnings)
+    n_epochs = int(recording.duration_s // EPOCH_SECONDS)
+    if n_epochs == 0:
+        raise InputFileError(source.recording, "recording shorter than one 30-s epoch",
+                             found=f"{recording.duration_s:.1f} s")  # fmt: skip
+    stages = None
+    if events is not None:
+        events = _align(events, recording.start, warnings)
+        stages, stage_warnings = epochs_from_events(events, n_epochs)
+        warnings += stage_warnings
+        if (stages < 0).all():
+            raise InputFileError(source.annotation, "no scored epoch overlaps the recording", field="stages")
+    out, meta_signals, flags = {}, {}, {}
+    for signal, label in picked.items():
+        channel = recording.channels[label]
+        warnings += channel.warnings
+        x, unit_warnings = scale_units(channel.data, channel.unit, signal)
+        warnings += unit_warnings
+        flags[signal] = qc_flags(x, signal)
+        if "nan" in flags[signal]:
+            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        out[signal] = to_model_rate(x, channel.rate_hz, signal, n_epochs, resample_mode)
+        meta_signals[signal] = {"channel": label, "unit": channel.unit, "native_rate_hz": channel.rate_hz,
+                                "qc": flags[signal]}  # fmt: skip
+    for signal, f in flags.items():
+        if f:
+            warnings.append(f"{signal} ({picked[signal]}): QC {', '.join(f)}")
+    meta = {"dataset": source.dataset, "session": source.session, "subject": source.subject, "visit": source.visit,
+            "source": str(source.recording), "annotation": str(source.annotation or ""),
+            "start_time": recording.start.isoformat() if recording.start else None,
+            "duration_s": recording.duration_s, "n_epochs": n_epochs, "resample_mode": resample_mode,
+            "signals": meta_signals, "warnings": warnings}  # fmt: skip
+    return IngestedNight(Night(out, stages, meta), warnings, flags)

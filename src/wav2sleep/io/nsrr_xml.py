@@ -1,0 +1,71 @@
+"""NSRR ``annotations-events-nsrr`` XML: sleep stages and the recording start clock time.
+
+Parsed as XML (any layout or whitespace). Stage events are ``ScoredEvent``s whose ``EventType`` names stages
+(``Stages|Stages``); the R&K digit after ``|`` in ``EventConcept`` gives the stage (S3 and S4 -> N3; 6, 7, 9 ->
+unscored).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import time
+from pathlib import Path
+
+import numpy as np
+
+from wav2sleep.errors import InputFileError
+from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.stages import RK_TO_AASM
+
+__all__ = ["read_nsrr_xml"]
+
+
+def _float(path: Path, element: ET.Element, tag: str) -> float:
+    text = (element.findtext(tag) or "").strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise InputFileError(path, "stage event field is not a number", field=tag, found=repr(text)) from None
+
+
+def _clock(text: str | None) -> time | None:
+    """``ClockTime`` like ``00.00.00 23.04.05``: the last token is the time of day."""
+    if not text:
+        return None
+    try:
+        h, m, s = (int(float(x)) for x in text.split()[-1].replace(":", ".").split(".")[:3])
+        return time(h, m, s)
+    except ValueError:
+        return None
+
+
+def read_nsrr_xml(path: str | Path) -> StageEvents:
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise InputFileError(path, "empty file", expected="NSRR XML annotations", found="0 bytes")
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise InputFileError(path, f"malformed XML at line {line}, column {col}", found=str(exc)) from exc
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    onsets, durations, codes, clock = [], [], [], None
+    for event in root.iter("ScoredEvent"):
+        concept = (event.findtext("EventConcept") or "").strip()
+        if concept.lower().startswith("recording start time"):
+            clock = _clock(event.findtext("ClockTime"))
+            continue
+        if "stage" not in (event.findtext("EventType") or "").lower():
+            continue
+        digit = concept.rsplit("|", 1)[-1].strip()
+        if not digit.isdigit() or int(digit) not in RK_TO_AASM:
+            raise InputFileError(path, "unknown stage", field="EventConcept", expected="'<name>|<0-9>'",
+                                 found=repr(concept))  # fmt: skip
+        onsets.append(_float(path, event, "Start"))
+        durations.append(_float(path, event, "Duration"))
+        codes.append(RK_TO_AASM[int(digit)])
+    if not codes:
+        raise InputFileError(path, "no sleep stage events", field="ScoredEvent", expected="Stages|Stages events",
+                             found="none")  # fmt: skip
+    return StageEvents(path, np.array(onsets), np.array(durations), np.array(codes, dtype=np.int64), clock)

@@ -1,0 +1,69 @@
+"""Stage annotations as events, and their conversion to one stage per 30-s epoch.
+
+Every annotation reader returns ``StageEvents``; ``epochs_from_events`` is the one place where gaps, overlaps,
+durations that are not whole epochs, and annotations longer or shorter than the recording are handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+import numpy as np
+
+from wav2sleep.errors import InputFileError
+from wav2sleep.signals import EPOCH_SECONDS
+from wav2sleep.stages import UNSCORED
+
+__all__ = ["StageEvents", "epochs_from_events"]
+
+
+@dataclass
+class StageEvents:
+    """Stage events: onsets and durations (s from the recording start) and AASM codes (-1 unscored)."""
+
+    path: Path
+    onsets: np.ndarray
+    durations: np.ndarray
+    codes: np.ndarray
+    start_clock: time | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def epochs_from_events(events: StageEvents, n_epochs: int) -> tuple[np.ndarray, list[str]]:
+    """One AASM code per epoch: each epoch takes the stage of the event covering its midpoint.
+
+    Epochs no event covers (gaps, scoring that starts late or ends early) are unscored. Epochs two events cover
+    are unscored too, with a warning (the scorer contradicted itself there). Events that are not whole 30-s epochs,
+    or that run past the recording, are reported.
+    """
+    where = str(events.path)
+    if events.codes.size == 0:
+        raise InputFileError(where, "no sleep stage events", field="stages", expected="scored stage events",
+                             found="none")  # fmt: skip
+    warnings: list[str] = []
+    onsets, ends = events.onsets, events.onsets + events.durations
+    if (events.durations <= 0).any():
+        warnings.append(f"{int((events.durations <= 0).sum())} stage events with non-positive duration ignored")
+    if (np.mod(onsets, EPOCH_SECONDS) != 0).any() or (np.mod(events.durations, EPOCH_SECONDS) != 0).any():
+        warnings.append("stage events not aligned to 30-s epochs; each epoch takes the stage at its midpoint")
+    # Epoch k (midpoint 30k + 15) lies in [onset, end) for k in [first, last).
+    first = np.clip(np.ceil((onsets - EPOCH_SECONDS / 2) / EPOCH_SECONDS), 0, n_epochs).astype(np.int64)
+    last = np.clip(np.ceil((ends - EPOCH_SECONDS / 2) / EPOCH_SECONDS), 0, n_epochs).astype(np.int64)
+    last = np.maximum(last, first)
+    cover = np.zeros(n_epochs + 1, dtype=np.int64)
+    code_sum = np.zeros(n_epochs + 1, dtype=np.int64)
+    np.add.at(cover, first, 1)
+    np.add.at(cover, last, -1)
+    np.add.at(code_sum, first, events.codes)
+    np.add.at(code_sum, last, -events.codes.astype(np.int64))
+    cover, code_sum = np.cumsum(cover)[:n_epochs], np.cumsum(code_sum)[:n_epochs]
+    stages = np.where(cover == 1, code_sum, UNSCORED).astype(np.int8)
+    overlapped = int((cover > 1).sum())
+    if overlapped:
+        warnings.append(f"stage events overlap on {overlapped} epochs; those epochs set unscored")
+    beyond = float(ends.max() - n_epochs * EPOCH_SECONDS)
+    if beyond >= EPOCH_SECONDS:
+        warnings.append(f"stage annotation longer than the recording by {beyond:.0f} s; truncated")
+    return stages, warnings

@@ -1,0 +1,94 @@
+"""Wisconsin Sleep Cohort scoring files: ``.stg.txt`` (+ ``.log.txt`` start time) and ``.allscore.txt``."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from wav2sleep.errors import InputFileError
+from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.signals import EPOCH_SECONDS
+from wav2sleep.stages import RK_TO_AASM, UNSCORED
+
+__all__ = ["read_wsc_stg", "read_wsc_allscore"]
+
+ALLSCORE_STAGES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4, "REM": 4, "NO STAGE": UNSCORED, "MVT": UNSCORED}
+
+
+def _lines(path: Path, encoding: str = "utf-8") -> list[str]:
+    try:
+        text = path.read_bytes().decode(encoding, errors="replace")
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    if not text.strip():
+        raise InputFileError(path, "empty file", expected="WSC scoring", found="0 lines")
+    return [line.rstrip("\r") for line in text.splitlines() if line.strip()]
+
+
+def _log_start(log: Path) -> time | None:
+    """Clock time of the ``Recording Started`` line of a WSC ``.log.txt`` (the last one if several)."""
+    if not log.exists():
+        return None
+    starts = [line.split()[0] for line in _lines(log) if "recording started" in line.lower()]
+    return time.fromisoformat(starts[-1]) if starts else None
+
+
+def read_wsc_stg(path: str | Path) -> StageEvents:
+    """``.stg.txt``: epoch number (from 1) and ``User-Defined Stage`` code per row, tab-separated."""
+    path = Path(path)
+    codes, epochs = [], []
+    for line in _lines(path):
+        cols = line.split("\t") if "\t" in line else line.split()
+        if not cols[0].strip().isdigit():
+            continue  # header row
+        try:
+            epoch, code = int(cols[0]), int(cols[1])
+        except (ValueError, IndexError):
+            raise InputFileError(path, "unreadable row", field="User-Defined Stage", found=repr(line)) from None
+        if code not in RK_TO_AASM:
+            raise InputFileError(path, "unknown stage code", field="User-Defined Stage", found=str(code))
+        epochs.append(epoch)
+        codes.append(RK_TO_AASM[code])
+    onsets = (np.array(epochs, dtype=float) - 1) * EPOCH_SECONDS
+    log = path.with_name(path.name.replace(".stg.txt", ".log.txt"))
+    return StageEvents(path, onsets, np.full(len(codes), float(EPOCH_SECONDS)), np.array(codes, dtype=np.int64),
+                       _log_start(log))  # fmt: skip
+
+
+def read_wsc_allscore(path: str | Path) -> StageEvents:
+    """``.allscore.txt``: clock-timed events; a stage holds until the next stage line (or the end of scoring)."""
+    path = Path(path)
+    rows: list[tuple[datetime, str]] = []
+    day = datetime(2000, 1, 1)
+    previous = None
+    for line in _lines(path, "latin-1"):
+        stamp, _, text = line.partition("\t")
+        try:
+            clock = time.fromisoformat(stamp.strip())
+        except ValueError:
+            continue
+        moment = datetime.combine(day.date(), clock)
+        if previous is not None and moment < previous:  # past midnight
+            day += timedelta(days=1)
+            moment += timedelta(days=1)
+        previous = moment
+        rows.append((moment, text.strip().upper()))
+    starts = [t for t, text in rows if text == "START RECORDING"]
+    if len(starts) != 1:
+        raise InputFileError(path, "need exactly one START RECORDING line", found=str(len(starts)))
+    if any("POWER FAILURE" in text for _, text in rows):
+        raise InputFileError(path, "recording interrupted by a power failure", field="events")
+    t0 = starts[0]
+    stage_rows = [(t, text.split("-", 1)[1].strip()) for t, text in rows if text.startswith("STAGE")]
+    unknown = sorted({s for _, s in stage_rows if s not in ALLSCORE_STAGES})
+    if unknown:
+        raise InputFileError(path, "unknown stage text", field="STAGE", found=", ".join(unknown))
+    if not stage_rows:
+        raise InputFileError(path, "no sleep stage events", field="STAGE", found="none")
+    onsets = np.array([(t - t0).total_seconds() for t, _ in stage_rows])
+    end = max(t for t, _ in rows)
+    ends = np.r_[onsets[1:], (end - t0).total_seconds()]
+    codes = np.array([ALLSCORE_STAGES[s] for _, s in stage_rows], dtype=np.int64)
+    return StageEvents(path, onsets, ends - onsets, codes, t0.time())

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from wav2sleep.errors import InputFileError
+from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
+from wav2sleep.io.nsrr_xml import read_nsrr_xml
+from wav2sleep.io.stage_events import StageEvents, epochs_from_events
+from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
+
+ODD_LAYOUT = """<?xml version="1.0"?><PSGAnnotation><ScoredEvents>
+<ScoredEvent><EventType/><EventConcept>Recording Start Time</EventConcept><Start>0</Start>
+<Duration>300</Duration><ClockTime>00.00.00 22.30.00</ClockTime></ScoredEvent>
+<ScoredEvent>  <EventType>Stages|Stages</EventType><EventConcept>Wake|0</EventConcept><Start>0.0</Start><Duration>60.0</Duration></ScoredEvent>
+<ScoredEvent>
+   <EventType>
+      Stages|Stages
+   </EventType>
+   <EventConcept>Stage 4 sleep|4</EventConcept>
+   <Duration>90</Duration>
+   <Start>60</Start>
+</ScoredEvent>
+<ScoredEvent><EventType>Respiratory|Respiratory</EventType><EventConcept>Hypopnea|Hypopnea</EventConcept><Start>70</Start><Duration>12</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>REM sleep|5</EventConcept><Start>150</Start><Duration>60</Duration></ScoredEvent>
+<ScoredEvent><EventType>Stages|Stages</EventType><EventConcept>Unscored|9</EventConcept><Start>210</Start><Duration>30</Duration></ScoredEvent>
+</ScoredEvents></PSGAnnotation>"""
+
+
+def test_nsrr_xml_any_layout(tmp_path):
+    path = tmp_path / "a-nsrr.xml"
+    path.write_text(ODD_LAYOUT)
+    events = read_nsrr_xml(path)
+    assert str(events.start_clock) == "22:30:00"
+    stages, warnings = epochs_from_events(events, 10)
+    assert stages.tolist() == [0, 0, 3, 3, 3, 4, 4, -1, -1, -1] and warnings == []
+
+
+def test_nsrr_xml_errors(tmp_path):
+    path = tmp_path / "b.xml"
+    path.write_text(ODD_LAYOUT.replace("Stage 4 sleep|4", "Stage X"))
+    with pytest.raises(InputFileError, match="b.xml \\[EventConcept\\]: unknown stage"):
+        read_nsrr_xml(path)
+    path.write_text(ODD_LAYOUT[:300])
+    with pytest.raises(InputFileError, match="malformed XML at line"):
+        read_nsrr_xml(path)
+
+
+def _events(rows):
+    a = np.array(rows, dtype=float)
+    return StageEvents("x", a[:, 0], a[:, 1], a[:, 2].astype(int))
+
+
+def test_gaps_overlaps_odd_durations_and_length():
+    stages, w = epochs_from_events(_events([(0, 60, 0), (90, 60, 2)]), 6)
+    assert stages.tolist() == [0, 0, -1, 2, 2, -1] and w == []
+    stages, w = epochs_from_events(_events([(0, 90, 2), (60, 60, 4)]), 4)
+    assert stages.tolist() == [2, 2, -1, 4] and "overlap on 1 epochs" in w[0]
+    stages, w = epochs_from_events(_events([(0, 50, 0), (50, 100, 1)]), 5)
+    assert stages.tolist() == [0, 0, 1, 1, 1] and "not aligned" in w[0]
+    stages, w = epochs_from_events(_events([(0, 300, 2)]), 4)
+    assert stages.tolist() == [2] * 4 and "longer than the recording by 180 s" in w[0]
+
+
+def test_wsc_stg_and_allscore(tmp_path):
+    stg = tmp_path / "w.stg.txt"
+    stg.write_text("Epoch\tUser-Defined Stage\tCAST-Defined Stage\n1\t0\t0\n2\t4\t4\n3\t5\t5\n4\t7\t7\n")
+    (tmp_path / "w.log.txt").write_text("22:00:00 1\tRecording Started\n")
+    events = read_wsc_stg(stg)
+    assert epochs_from_events(events, 4)[0].tolist() == [0, 3, 4, -1] and str(events.start_clock) == "22:00:00"
+    allscore = tmp_path / "w.allscore.txt"
+    allscore.write_text("23:59:00.000\tSTART RECORDING\n23:59:00.000\tSTAGE - W\n23:59:30.000\tSTAGE - N2\n"
+                        "00:00:30.000\tSTAGE - R\n00:01:30.000\tLIGHTS ON\n")  # fmt: skip
+    assert epochs_from_events(read_wsc_allscore(allscore), 5)[0].tolist() == [0, 2, 2, 4, 4]
+    allscore.write_text("23:59:00.000\tSTAGE - W\n")
+    with pytest.raises(InputFileError, match="START RECORDING"):
+        read_wsc_allscore(allscore)
+
+
+def test_hypnogram_csv(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("epoch,stage\n1,W\n2,N1\n3,R\n4,MT\n")
+    assert epochs_from_events(read_hypnogram_csv(path), 4)[0].tolist() == [0, 1, 4, -1]
+    path.write_text("stage\nN7\n")
+    with pytest.raises(InputFileError, match="unknown stage label 'N7'"):
+        read_hypnogram_csv(path)
