@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from wav2sleep.corpora import NightSource, get_corpus, recognise
@@ -169,7 +169,3 @@ def _run_ray(tasks: list[IngestTask], address: str, workers: int, progress: bool
     finally:
         if started:
             ray.shutdown()
-
-
-def summary_dict(summary: IngestSummary) -> dict:
-    return {**asdict(summary), "manifest": str(summary.manifest)}
