@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zscore", "STD_FLOOR"]
+__all__ = ["zscore", "polarity_flip", "STD_FLOOR"]
 
 STD_FLOOR = 1e-6
 
@@ -27,4 +27,19 @@ def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
     var = (np.square(real - mean, dtype=np.float64) * finite).sum() / count
     out = np.zeros_like(x)
     out[..., :n] = np.where(finite, (real - mean) / max(np.sqrt(var), STD_FLOOR), 0.0)
+    return out
+
+
+def polarity_flip(signals: dict, generator=None, p: float = 0.5) -> dict:
+    """Multiply each signal of each batch element by -1 with probability ``p`` (training augmentation).
+
+    Sensor polarity varies between devices and montages (inverted ECG leads, belts), so the model should not rely on it.
+    """
+    import torch
+
+    out = {}
+    for name, x in signals.items():
+        flip = torch.rand(x.shape[0], generator=generator, device="cpu") < p
+        sign = torch.where(flip, -1.0, 1.0).to(x.device, x.dtype)
+        out[name] = x * sign[:, None]
     return out

@@ -1,0 +1,1 @@
+"""Hydra configuration groups shipped with the package (composed by `wav2sleep train`)."""

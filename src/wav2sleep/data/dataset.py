@@ -1,0 +1,82 @@
+"""Torch dataset over store nights: normalised signals, labels in the model's classes, optional random crops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from wav2sleep.data.transforms import zscore
+from wav2sleep.signals import signal_spec
+from wav2sleep.stages import UNSCORED, to_num_classes
+from wav2sleep.store import read_night
+
+__all__ = ["NightDataset", "collate_nights"]
+
+
+class NightDataset(Dataset):
+    """Nights of the store (manifest rows) for ``signals``.
+
+    Each item: ``signals`` {name: float32 tensor [E * spe]} (only the night's own signals), ``labels`` int64 [E]
+    (-1 unscored), ``dataset``/``session`` names. ``crop_epochs`` takes a random window of that many epochs (the
+    whole night if shorter); call ``set_epoch`` each training epoch for fresh, seeded crops.
+    """
+
+    def __init__(self, root: str | Path, rows: Sequence[dict], signals: Sequence[str], num_classes: int,
+                 crop_epochs: int | None = None, seed: int = 0) -> None:  # fmt: skip
+        self.root = Path(root)
+        self.rows = [r for r in rows if set(r["signals"].split(",")) & set(signals)]
+        self.signals = tuple(signals)
+        self.num_classes = num_classes
+        self.crop_epochs = crop_epochs
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> dict:
+        row = self.rows[index]
+        night = read_night(self.root / row["path"], self.signals)
+        n = night.n_epochs
+        first, count = 0, n
+        if self.crop_epochs and n > self.crop_epochs:
+            rng = np.random.default_rng((self.seed, self.epoch, index))
+            first, count = int(rng.integers(0, n - self.crop_epochs + 1)), self.crop_epochs
+        signals = {}
+        for name, x in night.signals.items():
+            spe = signal_spec(name).samples_per_epoch
+            signals[name] = torch.from_numpy(zscore(x[first * spe : (first + count) * spe]))
+        stages = night.stages if night.stages is not None else np.full(n, UNSCORED, dtype=np.int8)
+        labels = to_num_classes(stages[first : first + count], self.num_classes).astype(np.int64)
+        return {"signals": signals, "labels": torch.from_numpy(labels), "dataset": row["dataset"],
+                "session": row["session"]}  # fmt: skip
+
+
+def collate_nights(items: list[dict]) -> dict:
+    """Pad nights to the longest: signals with 0, labels with -1; ``present`` marks which nights have each signal."""
+    epochs = max(len(it["labels"]) for it in items)
+    names = sorted({n for it in items for n in it["signals"]})
+    batch = len(items)
+    signals, present = {}, {}
+    for name in names:
+        spe = signal_spec(name).samples_per_epoch
+        out = torch.zeros(batch, epochs * spe)
+        mask = torch.zeros(batch, dtype=torch.bool)
+        for b, it in enumerate(items):
+            if name in it["signals"]:
+                x = it["signals"][name]
+                out[b, : x.shape[0]] = x
+                mask[b] = True
+        signals[name], present[name] = out, mask
+    labels = torch.full((batch, epochs), UNSCORED, dtype=torch.long)
+    for b, it in enumerate(items):
+        labels[b, : len(it["labels"])] = it["labels"]
+    return {"signals": signals, "present": present, "labels": labels,
+            "dataset": [it["dataset"] for it in items], "session": [it["session"] for it in items]}  # fmt: skip

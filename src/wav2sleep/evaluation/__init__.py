@@ -1,0 +1,1 @@
+"""Metrics, results tables and confusion-matrix plots; ``evaluate`` over a store."""

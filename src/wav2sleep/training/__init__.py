@@ -1,0 +1,1 @@
+"""Lightning training: the module (loss, metrics, optimiser), data loaders, and ``train(cfg)``."""

@@ -1,0 +1,142 @@
+"""``train(cfg)``: build model, data and trainer from a composed config, fit, restore the best checkpoint, save the
+model in both formats, optionally evaluate on the test partition, and log everything to MLflow."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from wav2sleep.data.masking import ModalityMasker
+from wav2sleep.errors import ConfigError
+from wav2sleep.models import create_model, save_model, save_published
+from wav2sleep.training.data import StoreDataModule
+from wav2sleep.training.module import StagingModule
+
+__all__ = ["train", "compose_config", "trainer_settings"]
+
+log = logging.getLogger(__name__)
+
+
+def compose_config(overrides: list[str] | None = None) -> DictConfig:
+    """The packaged Hydra config with command-line style ``key=value`` overrides applied."""
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module("wav2sleep.configs", version_base="1.3"):
+        return compose("train", overrides=list(overrides or []))
+
+
+def trainer_settings(cfg: DictConfig) -> dict[str, Any]:
+    """Accelerator, devices, strategy and precision: GPUs (DDP when >1) if CUDA is there, else CPU processes."""
+    if torch.cuda.is_available() and cfg.num_gpus > 0:
+        devices, accelerator = int(cfg.num_gpus), "gpu"
+        precision = "16-mixed" if cfg.training.precision == "auto" else cfg.training.precision
+        strategy = "ddp" if devices > 1 or cfg.num_nodes > 1 else "auto"
+    else:
+        devices, accelerator = int(cfg.cpu_processes), "cpu"
+        precision = "32-true" if cfg.training.precision in ("auto", "16-mixed") else cfg.training.precision
+        # ddp_spawn works from any entry point (CLI, notebooks, pytest); gloo is the CPU backend.
+        strategy = "ddp_spawn" if devices > 1 else "auto"
+    return {"accelerator": accelerator, "devices": devices, "strategy": strategy, "precision": precision,
+            "num_nodes": int(cfg.num_nodes)}  # fmt: skip
+
+
+def _accumulation(target: int, batch: int, world: int) -> int:
+    per_step = batch * world
+    return target // per_step if target >= per_step and target % per_step == 0 else 1
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Train as ``cfg`` says; returns the output folder, model folder, best checkpoint, metrics and test results."""
+    if OmegaConf.is_missing(cfg, "data_root"):
+        raise ConfigError("data_root is required: wav2sleep train data_root=STORE_ROOT ...")
+    out = Path(cfg.output_dir).absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    L.seed_everything(cfg.seed, workers=True)
+    signals = list(cfg.inputs.signals)
+    params = OmegaConf.to_container(cfg.model.params, resolve=True) or {}
+    model = create_model(cfg.model.name, signals=signals, num_classes=int(cfg.inputs.num_classes), **params)
+    masking = cfg.inputs.get("masking")
+    masker = ModalityMasker(dict(masking.drop), list(masking.backups or [])) if masking else None
+    t = cfg.training
+    module = StagingModule(model, t.lr, t.weight_decay, t.warmup_steps, t.decay_tau, masker, t.flip_p)
+    data = StoreDataModule(cfg.data_root, list(cfg.datasets.train), signals, int(cfg.inputs.num_classes),
+                           cfg.split_scheme, int(t.batch_size), t.crop_epochs, int(t.num_workers), int(cfg.seed),
+                           bool(t.include_flagged))  # fmt: skip
+    settings = trainer_settings(cfg)
+    world = settings["devices"] * settings["num_nodes"]
+    from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+    from lightning.pytorch.loggers import MLFlowLogger
+
+    tracking_uri = cfg.mlflow.tracking_uri or f"sqlite:///{out / 'mlflow.db'}"
+    logger = MLFlowLogger(experiment_name=cfg.mlflow.experiment, run_name=cfg.name, tracking_uri=tracking_uri,
+                          artifact_location=str(out / "mlartifacts"))  # fmt: skip
+    checkpoints = ModelCheckpoint(dirpath=out / "checkpoints", monitor="val_loss", mode="min", save_top_k=1,
+                                  save_last=True, filename="best-{epoch:03d}")  # fmt: skip
+    trainer = L.Trainer(
+        **settings, max_epochs=int(t.max_epochs), gradient_clip_val=t.grad_clip, logger=logger,
+        accumulate_grad_batches=_accumulation(int(cfg.target_batch_size), int(t.batch_size), world),
+        callbacks=[checkpoints, EarlyStopping("val_loss", patience=int(t.patience), mode="min"),
+                   LearningRateMonitor("step")],
+        limit_train_batches=cfg.debug.limit_train_batches, limit_val_batches=cfg.debug.limit_val_batches,
+        reload_dataloaders_every_n_epochs=1, num_sanity_val_steps=0, deterministic=True,
+        enable_progress_bar=False, log_every_n_steps=1, default_root_dir=str(out),
+    )  # fmt: skip
+    logger.log_hyperparams(_flat(OmegaConf.to_container(cfg, resolve=True)))
+    logger.experiment.log_text(logger.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+    if cfg.tune_batch_size:
+        if world > 1:
+            raise ConfigError("tune_batch_size works on a single device; set num_gpus=1 / cpu_processes=1")
+        from lightning.pytorch.tuner import Tuner
+
+        Tuner(trainer).scale_batch_size(module, datamodule=data, mode="power", batch_arg_name="batch_size")
+        trainer.accumulate_grad_batches = _accumulation(int(cfg.target_batch_size), data.batch_size, world)
+    resume = str(out / "checkpoints" / "last.ckpt") if cfg.resume == "last" else cfg.resume
+    trainer.fit(module, datamodule=data, ckpt_path=resume)
+    best = checkpoints.best_model_path or str(out / "checkpoints" / "last.ckpt")
+    # The best checkpoint really is what we keep and test (the reference restored the last one).
+    module.load_state_dict(torch.load(best, map_location="cpu", weights_only=False)["state_dict"])
+    model = module.model.cpu().eval()
+    model_dir = save_model(model, out / "model", training_data=f"{', '.join(cfg.datasets.train)} ({cfg.data_root})",
+                           extra={"best_checkpoint": best, "val_loss": _float(checkpoints.best_model_score)})  # fmt: skip
+    artifacts = {"model": model_dir}
+    if type(model).__name__ == "Wav2Sleep" and model.config["encoder"].get("block", "strided") == "strided":
+        artifacts["model_published"] = save_published(model, out / "model_published")
+    results = []
+    if cfg.test:
+        from wav2sleep.evaluation.evaluate import evaluate
+        from wav2sleep.evaluation.tables import results_markdown
+
+        results = evaluate(model, cfg.data_root, scheme=cfg.split_scheme, partition="test",
+                           datasets=list(cfg.datasets.test), subsets=list(cfg.subsets), out_dir=out / "results")  # fmt: skip
+        for r in results:
+            key = f"test_{r['subset'].replace('+', '_')}_{r['dataset']}"
+            logger.log_metrics({f"{key}_kappa": r["kappa"], f"{key}_acc": r["accuracy"]})
+        if results:
+            artifacts["results"] = out / "results"
+            print(results_markdown(results))
+    for name, path in artifacts.items():
+        logger.experiment.log_artifacts(logger.run_id, str(path), name)
+    logger.finalize("success")
+    summary = {"output_dir": str(out), "model_dir": str(model_dir), "best_checkpoint": best,
+               "best_val_loss": _float(checkpoints.best_model_score), "epochs": trainer.current_epoch,
+               "mlflow_run_id": logger.run_id, "tracking_uri": tracking_uri, "results": results}  # fmt: skip
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+    return summary
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _flat(d: dict, prefix: str = "") -> dict[str, Any]:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        out.update(_flat(v, key + ".") if isinstance(v, dict) else {key: v})
+    return out
