@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, Sampler
 
 from wav2sleep.data.transforms import zscore
 from wav2sleep.signals import signal_spec
 from wav2sleep.stages import UNSCORED, to_num_classes
 from wav2sleep.store import read_night
 
-__all__ = ["NightDataset", "collate_nights"]
+__all__ = ["NightDataset", "EpochSampler", "collate_nights"]
 
 
 class NightDataset(Dataset):
@@ -22,7 +22,8 @@ class NightDataset(Dataset):
 
     Each item: ``signals`` {name: float32 tensor [E * spe]} (only the night's own signals), ``labels`` int64 [E]
     (-1 unscored), ``dataset``/``session`` names. ``crop_epochs`` takes a random window of that many epochs (the
-    whole night if shorter); call ``set_epoch`` each training epoch for fresh, seeded crops.
+    whole night if shorter), seeded by (seed, epoch, index): indexed with ``(index, epoch)`` pairs from
+    ``EpochSampler``, crops are fresh every epoch yet identical when a run is resumed.
     """
 
     def __init__(self, root: str | Path, rows: Sequence[dict], signals: Sequence[str], num_classes: int,
@@ -33,21 +34,18 @@ class NightDataset(Dataset):
         self.num_classes = num_classes
         self.crop_epochs = crop_epochs
         self.seed = seed
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
 
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, index: int) -> dict:
+    def __getitem__(self, key: int | tuple[int, int]) -> dict:
+        index, epoch = key if isinstance(key, tuple) else (key, 0)
         row = self.rows[index]
         night = read_night(self.root / row["path"], self.signals)
         n = night.n_epochs
         first, count = 0, n
         if self.crop_epochs and n > self.crop_epochs:
-            rng = np.random.default_rng((self.seed, self.epoch, index))
+            rng = np.random.default_rng((self.seed, epoch, index))
             first, count = int(rng.integers(0, n - self.crop_epochs + 1)), self.crop_epochs
         signals = {}
         for name, x in night.signals.items():
@@ -57,6 +55,28 @@ class NightDataset(Dataset):
         labels = to_num_classes(stages[first : first + count], self.num_classes).astype(np.int64)
         return {"signals": signals, "labels": torch.from_numpy(labels), "dataset": row["dataset"],
                 "session": row["session"]}  # fmt: skip
+
+
+class EpochSampler(Sampler):
+    """Yields ``(index, epoch)``: a permutation seeded by (seed, epoch) when shuffling.
+
+    Lightning calls ``set_epoch`` at every epoch start (and wraps the sampler for DDP), so the order and the crops
+    depend only on the epoch number, not on when the loader was built: a resumed run sees the same batches.
+    """
+
+    def __init__(self, size: int, seed: int = 0, shuffle: bool = True) -> None:
+        self.size, self.seed, self.shuffle, self.epoch = size, seed, shuffle, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self):
+        order = np.random.default_rng((self.seed, self.epoch)).permutation(self.size) if self.shuffle \
+            else np.arange(self.size)  # fmt: skip
+        return iter([(int(i), self.epoch) for i in order])
 
 
 def collate_nights(items: list[dict]) -> dict:

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import lightning as L
-import torch
 from torch.utils.data import DataLoader
 
-from wav2sleep.data.dataset import NightDataset, collate_nights
+from wav2sleep.data.dataset import EpochSampler, NightDataset, collate_nights
 from wav2sleep.evaluation.evaluate import select_rows
 
 __all__ = ["StoreDataModule"]
@@ -43,14 +42,11 @@ class StoreDataModule(L.LightningDataModule):
                               f"{', '.join(self.datasets)} under split '{self.scheme}'; need both")  # fmt: skip
 
     def _loader(self, data, shuffle: bool, batch_size: int) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed + (self.trainer.current_epoch if self.trainer else 0))
-        return DataLoader(data, batch_size=batch_size, shuffle=shuffle, collate_fn=collate_nights,
-                          num_workers=self.num_workers, generator=generator,
+        return DataLoader(data, batch_size=batch_size, sampler=EpochSampler(len(data), self.seed, shuffle),
+                          collate_fn=collate_nights, num_workers=self.num_workers,
                           persistent_workers=self.num_workers > 0)  # fmt: skip
 
     def train_dataloader(self) -> DataLoader:
-        if self.trainer is not None:
-            self.train_set.set_epoch(self.trainer.current_epoch)
         return self._loader(self.train_set, True, self.batch_size)
 
     def val_dataloader(self) -> DataLoader:

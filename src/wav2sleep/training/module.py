@@ -26,13 +26,15 @@ def lr_factor(step: int, warmup_steps: int, decay_tau: float) -> float:
 
 class StagingModule(L.LightningModule):
     def __init__(self, model: nn.Module, lr: float = 1e-3, weight_decay: float = 1e-4, warmup_steps: int = 2000,
-                 decay_tau: float = 10000, masker: ModalityMasker | None = None, flip_p: float = 0.5) -> None:  # fmt: skip
+                 decay_tau: float = 10000, masker: ModalityMasker | None = None, flip_p: float = 0.5,
+                 seed: int = 42) -> None:  # fmt: skip
         super().__init__()
         self.model = model
         self.lr, self.weight_decay = lr, weight_decay
         self.warmup_steps, self.decay_tau = warmup_steps, decay_tau
         self.masker = masker if len(model.signals) > 1 else None
         self.flip_p = flip_p
+        self.seed = seed
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=UNSCORED)
         self._val_cm = None
 
@@ -44,6 +46,9 @@ class StagingModule(L.LightningModule):
         return self.loss_fn(logits.flatten(0, 1), batch["labels"].flatten()), logits
 
     def training_step(self, batch, batch_idx):
+        # Randomness (flips, masking, dropout) is a function of (seed, step), so a resumed run repeats exactly
+        # what an uninterrupted one does.
+        torch.manual_seed(self.seed * 1_000_003 + self.global_step)
         signals = polarity_flip(batch["signals"], p=self.flip_p) if self.flip_p else batch["signals"]
         present = {k: v.cpu() for k, v in batch["present"].items()}
         if self.masker is not None:

@@ -32,16 +32,19 @@ def compose_config(overrides: list[str] | None = None) -> DictConfig:
 
 
 def trainer_settings(cfg: DictConfig) -> dict[str, Any]:
-    """Accelerator, devices, strategy and precision: GPUs (DDP when >1) if CUDA is there, else CPU processes."""
+    """Accelerator, devices, strategy and precision: GPUs (DDP when >1) if CUDA is there, else CPU processes.
+
+    DDP must allow unused parameters: an encoder whose signal is masked out of a whole batch gets no gradient.
+    """
     if torch.cuda.is_available() and cfg.num_gpus > 0:
         devices, accelerator = int(cfg.num_gpus), "gpu"
         precision = "16-mixed" if cfg.training.precision == "auto" else cfg.training.precision
-        strategy = "ddp" if devices > 1 or cfg.num_nodes > 1 else "auto"
+        strategy = "ddp_find_unused_parameters_true" if devices > 1 or cfg.num_nodes > 1 else "auto"
     else:
         devices, accelerator = int(cfg.cpu_processes), "cpu"
         precision = "32-true" if cfg.training.precision in ("auto", "16-mixed") else cfg.training.precision
         # ddp_spawn works from any entry point (CLI, notebooks, pytest); gloo is the CPU backend.
-        strategy = "ddp_spawn" if devices > 1 else "auto"
+        strategy = "ddp_spawn_find_unused_parameters_true" if devices > 1 else "auto"
     return {"accelerator": accelerator, "devices": devices, "strategy": strategy, "precision": precision,
             "num_nodes": int(cfg.num_nodes)}  # fmt: skip
 
@@ -64,7 +67,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     masking = cfg.inputs.get("masking")
     masker = ModalityMasker(dict(masking.drop), list(masking.backups or [])) if masking else None
     t = cfg.training
-    module = StagingModule(model, t.lr, t.weight_decay, t.warmup_steps, t.decay_tau, masker, t.flip_p)
+    module = StagingModule(model, t.lr, t.weight_decay, t.warmup_steps, t.decay_tau, masker, t.flip_p, int(cfg.seed))
     data = StoreDataModule(cfg.data_root, list(cfg.datasets.train), signals, int(cfg.inputs.num_classes),
                            cfg.split_scheme, int(t.batch_size), t.crop_epochs, int(t.num_workers), int(cfg.seed),
                            bool(t.include_flagged))  # fmt: skip
@@ -84,7 +87,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         callbacks=[checkpoints, EarlyStopping("val_loss", patience=int(t.patience), mode="min"),
                    LearningRateMonitor("step")],
         limit_train_batches=cfg.debug.limit_train_batches, limit_val_batches=cfg.debug.limit_val_batches,
-        reload_dataloaders_every_n_epochs=1, num_sanity_val_steps=0, deterministic=True,
+        num_sanity_val_steps=0, deterministic=True,
         enable_progress_bar=False, log_every_n_steps=1, default_root_dir=str(out),
     )  # fmt: skip
     logger.log_hyperparams(_flat(OmegaConf.to_container(cfg, resolve=True)))
@@ -98,12 +101,12 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         trainer.accumulate_grad_batches = _accumulation(int(cfg.target_batch_size), data.batch_size, world)
     resume = str(out / "checkpoints" / "last.ckpt") if cfg.resume == "last" else cfg.resume
     trainer.fit(module, datamodule=data, ckpt_path=resume)
-    best = checkpoints.best_model_path or str(out / "checkpoints" / "last.ckpt")
+    best, best_score = _best_checkpoint(out / "checkpoints" / "last.ckpt")
     # The best checkpoint really is what we keep and test (the reference restored the last one).
     module.load_state_dict(torch.load(best, map_location="cpu", weights_only=False)["state_dict"])
     model = module.model.cpu().eval()
     model_dir = save_model(model, out / "model", training_data=f"{', '.join(cfg.datasets.train)} ({cfg.data_root})",
-                           extra={"best_checkpoint": best, "val_loss": _float(checkpoints.best_model_score)})  # fmt: skip
+                           extra={"best_checkpoint": best, "val_loss": best_score})  # fmt: skip
     artifacts = {"model": model_dir}
     if type(model).__name__ == "Wav2Sleep" and model.config["encoder"].get("block", "strided") == "strided":
         artifacts["model_published"] = save_published(model, out / "model_published")
@@ -124,14 +127,23 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         logger.experiment.log_artifacts(logger.run_id, str(path), name)
     logger.finalize("success")
     summary = {"output_dir": str(out), "model_dir": str(model_dir), "best_checkpoint": best,
-               "best_val_loss": _float(checkpoints.best_model_score), "epochs": trainer.current_epoch,
+               "best_val_loss": best_score, "epochs": trainer.current_epoch,
                "mlflow_run_id": logger.run_id, "tracking_uri": tracking_uri, "results": results}  # fmt: skip
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return summary
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
+def _best_checkpoint(last: Path) -> tuple[str, float | None]:
+    """Best checkpoint path and val_loss, as the checkpoint callback recorded them in ``last.ckpt``.
+
+    Read from disk because with spawned DDP workers the callback object in this process never saw the run.
+    """
+    state = torch.load(last, map_location="cpu", weights_only=False)
+    for key, value in state.get("callbacks", {}).items():
+        if key.startswith("ModelCheckpoint") and value.get("best_model_path"):
+            score = value.get("best_model_score")
+            return value["best_model_path"], None if score is None else float(score)
+    return str(last), None
 
 
 def _flat(d: dict, prefix: str = "") -> dict[str, Any]:

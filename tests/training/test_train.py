@@ -1,0 +1,58 @@
+"""Short real trainings on synthetic nights: learning, MLflow, resume, best-checkpoint restore, DDP over gloo."""
+
+import mlflow
+import pytest
+import torch
+
+from wav2sleep.models import load_model
+from wav2sleep.training.train import compose_config, train
+
+
+def test_reference_command_composes():
+    cfg = compose_config(["model=wav2sleep", "num_gpus=1", "tune_batch_size=True", "target_batch_size=16", "name=NAME", "inputs=all", "datasets=all", "test=True", "data_root=/data"])  # fmt: skip
+    assert cfg.model.name == "wav2sleep" and cfg.tune_batch_size and cfg.test and cfg.name == "NAME"
+    assert list(cfg.inputs.signals) == ["ECG", "PPG", "ABD", "THX"] and "mros" in cfg.datasets.test
+    for group, options in {
+        "inputs": ["ecg", "ppg", "no_ppg", "eog"],
+        "datasets": ["shhs", "mesa", "eog", "synthetic"],
+    }.items():
+        for option in options:
+            assert compose_config([f"{group}={option}", "data_root=/x"])[group]
+
+
+def test_training_learns_and_is_logged_to_mlflow(tiny_config):
+    summary = train(tiny_config("training.max_epochs=25", "training.patience=25", "test=True", "subsets=[all,ECG]"))
+    client = mlflow.tracking.MlflowClient(summary["tracking_uri"])
+    run = client.get_run(summary["mlflow_run_id"])
+    history = [m.value for m in client.get_metric_history(run.info.run_id, "val_loss")]
+    assert len(history) >= 3 and min(history[1:]) < history[0]  # validation loss falls
+    assert run.data.params["training.lr"] == "0.003"
+    kappas = {k: v for k, v in run.data.metrics.items() if k.startswith("test_") and k.endswith("_kappa")}
+    assert kappas and max(kappas.values()) > 0.1  # above chance on held-out nights
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"model", "model_published", "results", "config.yaml"} <= artifacts
+    # the saved model is the best checkpoint's, in both formats
+    best = torch.load(summary["best_checkpoint"], map_location="cpu", weights_only=False)["state_dict"]
+    saved = load_model(summary["model_dir"]).state_dict()
+    assert all(torch.equal(best[f"model.{k}"], v) for k, v in saved.items())
+    published = load_model(summary["output_dir"] + "/model_published").state_dict()
+    assert all(torch.equal(published[k], v) for k, v in saved.items())
+
+
+def test_resume_equals_uninterrupted(tiny_config, tmp_path):
+    straight = train(tiny_config("training.max_epochs=2", f"output_dir={tmp_path / 'a'}"))
+    train(tiny_config("training.max_epochs=1", f"output_dir={tmp_path / 'b'}"))
+    resumed = train(tiny_config("training.max_epochs=2", f"output_dir={tmp_path / 'b'}", "resume=last"))
+    a = torch.load(tmp_path / "a" / "checkpoints" / "last.ckpt", weights_only=False)
+    b = torch.load(tmp_path / "b" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert a["global_step"] == b["global_step"] > 0
+    for k, v in a["state_dict"].items():
+        assert torch.allclose(v, b["state_dict"][k], atol=1e-6), k
+    assert straight["best_val_loss"] == pytest.approx(resumed["best_val_loss"], abs=1e-6)
+
+
+def test_ddp_over_two_cpu_processes_matches_single(tiny_config, tmp_path):
+    single = train(tiny_config("training.max_epochs=3", f"output_dir={tmp_path / 's'}"))
+    ddp = train(tiny_config("training.max_epochs=3", "cpu_processes=2", "training.batch_size=2",
+                            f"output_dir={tmp_path / 'd'}"))  # fmt: skip
+    assert ddp["best_val_loss"] == pytest.approx(single["best_val_loss"], abs=0.15)
