@@ -8,9 +8,11 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["load_model", "save_model", "create_model"]
+__all__ = ["stage", "Hypnogram", "load_model", "save_model", "create_model"]
 
 _LAZY = {
+    "stage": "wav2sleep.inference.stage",
+    "Hypnogram": "wav2sleep.hypnogram",
     "load_model": "wav2sleep.models",
     "save_model": "wav2sleep.models",
     "create_model": "wav2sleep.models",

@@ -12,7 +12,15 @@ import numpy as np
 from wav2sleep.errors import ConfigError
 from wav2sleep.signals import EPOCH_SECONDS, signal_spec
 
-__all__ = ["resample", "to_model_rate", "scale_units", "qc_flags", "RESAMPLE_MODES", "VOLTAGE_UNITS"]
+__all__ = [
+    "resample",
+    "to_model_rate",
+    "scale_units",
+    "qc_flags",
+    "model_rate_signals",
+    "RESAMPLE_MODES",
+    "VOLTAGE_UNITS",
+]
 
 RESAMPLE_MODES = ("soxr", "linear")
 # Factor to millivolts, for units spelled the ways EDF headers spell them.
@@ -79,3 +87,25 @@ def qc_flags(x: np.ndarray, signal: str) -> list[str]:
     if limit is not None and float(np.percentile(np.abs(x - np.median(x)), 99)) > limit:
         flags.append("implausible amplitude")
     return flags
+
+
+def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr") -> tuple[dict, dict, list[str]]:
+    """Channels picked for model signals (``{signal: channel}`` with ``.data``, ``.rate_hz``, ``.unit``,
+    ``.label``, ``.warnings``) -> (``{signal: float32 samples at the model rate}``, per-signal metadata, warnings).
+
+    Units are scaled, QC flags computed (non-finite samples then zeroed) and every signal resampled to exactly
+    ``n_epochs`` epochs. Ingestion and inference share this, so a night is prepared the same way for both.
+    """
+    out, meta, warnings = {}, {}, []
+    for signal, channel in channels.items():
+        warnings += channel.warnings
+        x, unit_warnings = scale_units(channel.data, channel.unit, signal)
+        warnings += unit_warnings
+        flags = qc_flags(x, signal)
+        if "nan" in flags:
+            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        if flags:
+            warnings.append(f"{signal} ({channel.label}): QC {', '.join(flags)}")
+        out[signal] = to_model_rate(x, channel.rate_hz, signal, n_epochs, mode)
+        meta[signal] = {"channel": channel.label, "unit": channel.unit, "native_rate_hz": channel.rate_hz, "qc": flags}
+    return out, meta, warnings

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-
 from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, WSC_ALLSCORE, WSC_STG, NightSource
-from wav2sleep.dsp import qc_flags, scale_units, to_model_rate
+from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
@@ -83,21 +81,10 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         warnings += stage_warnings
         if (stages < 0).all():
             raise InputFileError(source.annotation, "no scored epoch overlaps the recording", field="stages")
-    out, meta_signals, flags = {}, {}, {}
-    for signal, label in picked.items():
-        channel = recording.channels[label]
-        warnings += channel.warnings
-        x, unit_warnings = scale_units(channel.data, channel.unit, signal)
-        warnings += unit_warnings
-        flags[signal] = qc_flags(x, signal)
-        if "nan" in flags[signal]:
-            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
-        out[signal] = to_model_rate(x, channel.rate_hz, signal, n_epochs, resample_mode)
-        meta_signals[signal] = {"channel": label, "unit": channel.unit, "native_rate_hz": channel.rate_hz,
-                                "qc": flags[signal]}  # fmt: skip
-    for signal, f in flags.items():
-        if f:
-            warnings.append(f"{signal} ({picked[signal]}): QC {', '.join(f)}")
+    channels = {signal: recording.channels[label] for signal, label in picked.items()}
+    out, meta_signals, signal_warnings = model_rate_signals(channels, n_epochs, resample_mode)
+    warnings += signal_warnings
+    flags = {signal: m["qc"] for signal, m in meta_signals.items()}
     meta = {"dataset": source.dataset, "session": source.session, "subject": source.subject, "visit": source.visit,
             "source": str(source.recording), "annotation": str(source.annotation or ""),
             "start_time": recording.start.isoformat() if recording.start else None,

@@ -1,0 +1,216 @@
+"""``Hypnogram``: stages per 30-s epoch (+ probabilities), sleep statistics, exports and plots.
+
+Statistics (``Hypnogram.sleep_statistics``), all durations in minutes, unscored epochs excluded from every stage
+count and reported separately:
+
+- TIB (time in bed): the whole hypnogram, first to last epoch (lights off/on are taken as its edges).
+- SPT (sleep period time): first to last sleep epoch, inclusive.
+- TST (total sleep time): sleep epochs (N1, N2, N3, REM; or Light, Deep, REM).
+- SE (sleep efficiency, %): TST / TIB x 100 (unscored epochs count in TIB).
+- SOL (sleep onset latency): start to the first sleep epoch.
+- LPS (latency to persistent sleep): start to the first of 20 consecutive sleep epochs (10 min).
+- WASO (wake after sleep onset): wake epochs within the SPT.
+- REM latency: from sleep onset (first sleep epoch) to the first REM epoch. AASM figures measure it from lights off
+  in some conventions; here it is from sleep onset, like YASA's ``Lat_REM``.
+- Per stage: minutes and % of TST.
+- Awakenings: wake bouts (one or more consecutive wake epochs) within the SPT.
+- Transitions: changes between consecutive scored epochs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from wav2sleep.errors import ConfigError
+from wav2sleep.signals import EPOCH_SECONDS
+from wav2sleep.stages import UNSCORED, class_labels, labels_to_codes, to_num_classes
+from wav2sleep.store import atomic_path, write_text_atomic
+
+__all__ = ["Hypnogram"]
+
+PERSISTENT_SLEEP_EPOCHS = 20
+STAGE_COLOURS = {5: ["#f4d35e", "#9ecae1", "#4292c6", "#08519c", "#e6550d"],
+                 4: ["#f4d35e", "#6baed6", "#08519c", "#e6550d"]}  # fmt: skip
+MINUTES = EPOCH_SECONDS / 60
+
+
+@dataclass
+class Hypnogram:
+    """Stage codes (``num_classes`` 4: W/Light/Deep/REM, or 5: W/N1/N2/N3/REM; -1 unscored) per 30-s epoch."""
+
+    codes: np.ndarray
+    num_classes: int = 5
+    start: datetime | None = None
+    probabilities: np.ndarray | None = None
+    scorer: str = ""
+    metadata: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.codes = np.asarray(self.codes, dtype=np.int8)
+        labels = class_labels(self.num_classes)
+        if self.codes.ndim != 1 or ((self.codes < UNSCORED) | (self.codes >= len(labels))).any():
+            raise ConfigError(f"stage codes must be -1..{len(labels) - 1} in one dimension")
+        if self.probabilities is not None and self.probabilities.shape != (len(self.codes), self.num_classes):
+            raise ConfigError(f"probabilities must have shape {(len(self.codes), self.num_classes)}, "
+                              f"got {self.probabilities.shape}")  # fmt: skip
+
+    @classmethod
+    def from_integers(cls, codes, num_classes: int = 5, **kwargs) -> Hypnogram:
+        return cls(np.asarray(codes), num_classes, **kwargs)
+
+    @classmethod
+    def from_labels(cls, labels, num_classes: int = 5, **kwargs) -> Hypnogram:
+        """From AASM or R&K labels (``"W"``, ``"N2"``, ``"4"``, ``"REM"``, ``"MT"``...), mapped to ``num_classes``."""
+        return cls(to_num_classes(labels_to_codes(labels), num_classes), num_classes, **kwargs)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return class_labels(self.num_classes)
+
+    @property
+    def stages(self) -> list[str]:
+        """Stage labels per epoch (``"?"`` for unscored)."""
+        return ["?" if c < 0 else self.labels[c] for c in self.codes]
+
+    @property
+    def n_epochs(self) -> int:
+        return int(self.codes.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_epochs
+
+    def __repr__(self) -> str:
+        start = f", start {self.start:%Y-%m-%d %H:%M:%S}" if self.start else ""
+        return (f"<Hypnogram: {self.n_epochs} epochs x 30 s ({self.n_epochs * MINUTES / 60:.2f} h), "
+                f"{self.num_classes} classes{start}>")  # fmt: skip
+
+    def times(self) -> list[datetime] | np.ndarray:
+        """Epoch onsets: clock times when ``start`` is known, else seconds from the start."""
+        onsets = np.arange(self.n_epochs) * EPOCH_SECONDS
+        if self.start is None:
+            return onsets
+        return [self.start + timedelta(seconds=int(s)) for s in onsets]
+
+    def crop(self, first: int, last: int) -> Hypnogram:
+        """Epochs ``first`` to ``last`` (exclusive), start shifted accordingly."""
+        start = self.start + timedelta(seconds=first * EPOCH_SECONDS) if self.start else None
+        probs = None if self.probabilities is None else self.probabilities[first:last]
+        return Hypnogram(self.codes[first:last], self.num_classes, start, probs, self.scorer, dict(self.metadata))
+
+    def sleep_statistics(self) -> dict[str, float]:
+        """Sleep statistics; definitions in the module docstring (minutes unless stated)."""
+        codes = self.codes
+        scored = codes >= 0
+        sleep = scored & (codes > 0)
+        stats: dict[str, float] = {"TIB": self.n_epochs * MINUTES, "Unscored": float((~scored).sum()) * MINUTES}
+        idx = np.flatnonzero(sleep)
+        if idx.size == 0:
+            stats.update({"SPT": 0.0, "TST": 0.0, "SE": 0.0, "SOL": float("nan"), "LPS": float("nan"),
+                          "WASO": 0.0, "Lat_REM": float("nan"), "Awakenings": 0, "Transitions": 0})  # fmt: skip
+        else:
+            onset, end = idx[0], idx[-1]
+            spt = codes[onset : end + 1]
+            tst = sleep.sum() * MINUTES
+            run = np.convolve(sleep.astype(int), np.ones(PERSISTENT_SLEEP_EPOCHS, dtype=int), mode="valid")
+            persistent = np.flatnonzero(run == PERSISTENT_SLEEP_EPOCHS)
+            rem = np.flatnonzero(codes == len(self.labels) - 1)
+            wake = spt == 0
+            stats.update({
+                "SPT": len(spt) * MINUTES,
+                "TST": tst,
+                "SE": 100 * tst / stats["TIB"],
+                "SOL": onset * MINUTES,
+                "LPS": persistent[0] * MINUTES if persistent.size else float("nan"),
+                "WASO": wake.sum() * MINUTES,
+                "Lat_REM": (rem[0] - onset) * MINUTES if rem.size else float("nan"),
+                "Awakenings": int(np.count_nonzero(np.diff(np.r_[0, wake.astype(int)]) == 1)),
+                "Transitions": int(np.count_nonzero(np.diff(codes[scored]) != 0)),
+            })  # fmt: skip
+        for code, label in enumerate(self.labels):
+            minutes = float((codes == code).sum()) * MINUTES
+            stats[label] = minutes
+            if code > 0:
+                stats[f"%{label}"] = 100 * minutes / stats["TST"] if stats["TST"] else 0.0
+        return stats
+
+    def to_csv(self, path: str | Path) -> Path:
+        """One row per epoch: onset (clock time if known), seconds from start, stage, probability per class."""
+        header = ["onset", "seconds", "stage"] + [f"p_{label}" for label in self.labels]
+        lines = [",".join(header)]
+        times = self.times()
+        for i, stage in enumerate(self.stages):
+            onset = times[i].isoformat() if self.start else f"{times[i]:.0f}"
+            probs = [] if self.probabilities is None else [f"{p:.4f}" for p in self.probabilities[i]]
+            lines.append(",".join([onset, str(i * EPOCH_SECONDS), stage, *probs]))
+        write_text_atomic(path, "\n".join(lines) + "\n")
+        return Path(path)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """JSON with metadata, statistics, stages and (if any) probabilities."""
+        doc = {"start": self.start.isoformat() if self.start else None, "epoch_seconds": EPOCH_SECONDS,
+               "num_classes": self.num_classes, "labels": list(self.labels), "scorer": self.scorer,
+               "metadata": self.metadata, "statistics": self.sleep_statistics(), "stages": self.stages,
+               "probabilities": None if self.probabilities is None else np.round(self.probabilities, 4).tolist()}  # fmt: skip
+        text = json.dumps(doc, indent=1, default=str, allow_nan=True)
+        if path is not None:
+            write_text_atomic(path, text)
+        return text
+
+    def _runs(self) -> list[tuple[int, int, str]]:
+        codes = self.codes
+        edges = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.r_[0, edges]
+        ends = np.r_[edges, len(codes)]
+        return [(int(s), int(e - s), self.stages[s]) for s, e in zip(starts, ends, strict=True)]
+
+    def to_bids_events(self, path: str | Path) -> Path:
+        """BIDS ``events.tsv``: onset (s from the recording start), duration, trial_type ``sleep_stage_<label>``."""
+        lines = ["onset\tduration\ttrial_type\tstage"]
+        for first, count, stage in self._runs():
+            lines.append(f"{first * EPOCH_SECONDS}\t{count * EPOCH_SECONDS}\tsleep_stage_{stage}\t{stage}")
+        write_text_atomic(path, "\n".join(lines) + "\n")
+        return Path(path)
+
+    def to_edf_annotations(self, path: str | Path) -> Path:
+        """An EDF+ file holding only annotations ("Sleep stage N2", ...), anchored to the recording start."""
+        import edfio
+
+        annotations = [edfio.EdfAnnotation(first * EPOCH_SECONDS, count * EPOCH_SECONDS, f"Sleep stage {stage}")
+                       for first, count, stage in self._runs()]  # fmt: skip
+        start = self.start or datetime(1985, 1, 1)
+        edf = edfio.Edf([], annotations=annotations, starttime=start.time(),
+                        recording=edfio.Recording(startdate=start.date()))  # fmt: skip
+        with atomic_path(path) as tmp:
+            edf.write(tmp)
+        return Path(path)
+
+    def plot_hypnogram(self, ax) -> None:
+        order = list(range(len(self.labels)))
+        # Draw wake on top, then REM, then the NREM stages deepening downwards (the usual clinical layout).
+        height = {0: len(order), len(order) - 1: len(order) - 1}
+        for code in range(1, len(order) - 1):
+            height[code] = len(order) - 1 - code
+        y = np.array([height.get(int(c), np.nan) if c >= 0 else np.nan for c in self.codes], dtype=float)
+        x = np.arange(self.n_epochs + 1) * MINUTES / 60
+        ax.step(x, np.r_[y, y[-1:]], where="post", color="k", lw=1)
+        rem = self.codes == len(order) - 1
+        ax.scatter(x[:-1][rem], y[rem], s=2, color="tab:red")
+        ax.set_yticks([height[c] for c in order], self.labels)
+        ax.set_xlim(0, x[-1])
+        ax.set_xlabel("hours from start")
+
+    def plot_hypnodensity(self, ax) -> None:
+        if self.probabilities is None:
+            raise ConfigError("no probabilities to plot (hypnodensity needs a model's output)")
+        x = np.arange(self.n_epochs) * MINUTES / 60
+        colours = STAGE_COLOURS[self.num_classes]
+        ax.stackplot(x, self.probabilities.T, labels=self.labels, colors=colours, step="post")
+        ax.set_ylim(0, 1)
+        ax.set_xlim(0, x[-1] if len(x) else 1)
+        ax.set_ylabel("probability")
+        ax.legend(loc="upper left", ncol=self.num_classes, fontsize=7, frameon=False)

@@ -1,0 +1,1 @@
+"""Staging your own recordings: ``stage(path) -> Hypnogram``, reports and exports."""

@@ -1,0 +1,51 @@
+"""A recording -> model inputs: pick channels by name (with overrides), scale, resample, normalise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+from wav2sleep.data.transforms import zscore
+from wav2sleep.dsp import model_rate_signals
+from wav2sleep.errors import InputFileError
+from wav2sleep.io import channel_labels, read_recording
+from wav2sleep.signals import EPOCH_SECONDS, pick_channel
+
+__all__ = ["PreparedRecording", "prepare_recording"]
+
+
+@dataclass
+class PreparedRecording:
+    path: Path
+    inputs: dict[str, torch.Tensor]  # signal -> [1, n_epochs * spe], z-scored
+    n_epochs: int
+    start: datetime | None
+    channels: dict[str, dict]  # signal -> channel used, unit, native rate, QC flags
+    warnings: list[str] = field(default_factory=list)
+
+
+def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mapping[str, str] | None = None,
+                      resample_mode: str = "soxr") -> PreparedRecording:  # fmt: skip
+    """Read the channels of ``path`` that carry ``signals`` (by name; ``channels`` maps signal -> label to
+    override) and return them at the model rates, whole 30-s epochs, per-night z-scored."""
+    path = Path(path)
+    overrides = dict(channels or {})
+    labels = channel_labels(path)
+    picked = {s: pick_channel(labels, s, overrides.get(s)) for s in signals}
+    picked = {s: label for s, label in picked.items() if label is not None}
+    if not picked:
+        raise InputFileError(path, "no channel for any model signal", field="channels",
+                             expected=f"one of {', '.join(signals)} (by name, or --channel SIGNAL=LABEL)",
+                             found=", ".join(labels))  # fmt: skip
+    recording = read_recording(path, list(dict.fromkeys(picked.values())))
+    n_epochs = int(recording.duration_s // EPOCH_SECONDS)
+    if n_epochs == 0:
+        raise InputFileError(path, "recording shorter than one 30-s epoch", found=f"{recording.duration_s:.1f} s")
+    samples, meta, warnings = model_rate_signals({s: recording.channels[label] for s, label in picked.items()},
+                                                 n_epochs, resample_mode)  # fmt: skip
+    inputs = {s: torch.from_numpy(zscore(x))[None] for s, x in samples.items()}
+    return PreparedRecording(path, inputs, n_epochs, recording.start, meta, [*recording.warnings, *warnings])

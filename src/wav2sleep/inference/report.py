@@ -1,0 +1,85 @@
+"""Per-recording outputs: a hypnogram + hypnodensity picture, and a self-contained HTML report."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from wav2sleep.hypnogram import Hypnogram
+from wav2sleep.store import atomic_path, write_text_atomic
+
+__all__ = ["plot_night", "write_report", "write_outputs", "FORMATS"]
+
+FORMATS = ("csv", "json", "tsv", "edf", "png", "html")
+
+
+def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = 2 if hypnogram.probabilities is not None else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 2.2 * rows), sharex=True, squeeze=False)
+    hypnogram.plot_hypnogram(axes[0, 0])
+    if rows == 2:
+        hypnogram.plot_hypnodensity(axes[1, 0])
+        axes[0, 0].set_xlabel("")
+    start = f" from {hypnogram.start:%Y-%m-%d %H:%M}" if hypnogram.start else ""
+    axes[0, 0].set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+    return path
+
+
+def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
+    """HTML with the statistics table, the channel choices, warnings and the figure embedded."""
+    stats = hypnogram.sleep_statistics()
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.1f}</td></tr>" if isinstance(v, float)
+                   else f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in stats.items())  # fmt: skip
+    channels = "".join(f"<li>{s}: channel <b>{html.escape(m['channel'])}</b> ({m['native_rate_hz']:g} Hz"
+                       f"{', QC ' + ', '.join(m['qc']) if m['qc'] else ''})</li>"
+                       for s, m in hypnogram.metadata.get("channels", {}).items())  # fmt: skip
+    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in hypnogram.metadata.get("warnings", []))
+    image = base64.b64encode(Path(figure).read_bytes()).decode()
+    doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>wav2sleep report</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:0 1em}}</style></head><body>
+<h1>Sleep report: {html.escape(Path(hypnogram.metadata.get("source", "")).name)}</h1>
+<p>{html.escape(repr(hypnogram))}; model: {html.escape(str(hypnogram.metadata.get("model", "")))}.
+Automatic staging: review before clinical use.</p>
+<img alt="hypnogram and hypnodensity" style="width:100%" src="data:image/png;base64,{image}">
+<h2>Statistics</h2><p>Minutes unless marked %; definitions in the wav2sleep docs (docs/statistics.md).</p>
+<table>{rows}</table><h2>Signals used</h2><ul>{channels}</ul>
+<h2>Warnings</h2><ul>{warnings or "<li>none</li>"}</ul></body></html>
+"""
+    write_text_atomic(path, doc)
+    return Path(path)
+
+
+def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS) -> dict[str, Path]:
+    """Write the requested formats as ``out_dir/name.<ext>``; returns format -> path."""
+    out = Path(out_dir)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        from wav2sleep.errors import ConfigError
+
+        raise ConfigError(f"unknown output formats {unknown}; known: {', '.join(FORMATS)}")
+    paths: dict[str, Path] = {}
+    if "csv" in formats:
+        paths["csv"] = hypnogram.to_csv(out / f"{name}.hypnogram.csv")
+    if "json" in formats:
+        paths["json"] = out / f"{name}.hypnogram.json"
+        hypnogram.to_json(paths["json"])
+    if "tsv" in formats:
+        paths["tsv"] = hypnogram.to_bids_events(out / f"{name}_events.tsv")
+    if "edf" in formats:
+        paths["edf"] = hypnogram.to_edf_annotations(out / f"{name}.annotations.edf")
+    if "png" in formats or "html" in formats:
+        paths["png"] = plot_night(hypnogram, out / f"{name}.hypnogram.png")
+    if "html" in formats:
+        paths["html"] = write_report(hypnogram, out / f"{name}.report.html", paths["png"])
+    return paths
