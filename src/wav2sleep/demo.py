@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("demo-output"))
     parser.add_argument("--nights", type=int, default=5, help="nights per dataset (3 train, 1 val, 1 test per 5)")
     parser.add_argument("--hours", type=float, default=2.5)
-    parser.add_argument("--max-epochs", type=int, default=15)
+    parser.add_argument("--max-epochs", type=int, default=25)
     args = parser.parse_args(argv)
 
     from wav2sleep.data.splits import write_split
