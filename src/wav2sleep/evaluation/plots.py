@@ -7,20 +7,15 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.evaluation.metrics import accuracy, cohens_kappa
-from wav2sleep.store import atomic_path
+from wav2sleep.plotting import pyplot, save_figure
 
 __all__ = ["plot_confusion"]
 
 
 def plot_confusion(cm: np.ndarray, labels, title: str, path: str | Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     cm = np.asarray(cm)
     rows = cm.sum(1, keepdims=True).clip(1)
-    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    fig, ax = pyplot().subplots(figsize=(4.6, 4.2))
     ax.imshow(cm / rows, cmap="Blues", vmin=0, vmax=1)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
@@ -32,9 +27,4 @@ def plot_confusion(cm: np.ndarray, labels, title: str, path: str | Path) -> Path
     ax.set_xlabel("predicted")
     ax.set_ylabel("scored")
     ax.set_title(f"{title}\nacc {100 * accuracy(cm):.1f} %, κ {cohens_kappa(cm):.3f}", fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

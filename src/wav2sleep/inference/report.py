@@ -7,7 +7,8 @@ import html
 from pathlib import Path
 
 from wav2sleep.hypnogram import Hypnogram
-from wav2sleep.store import atomic_path, write_text_atomic
+from wav2sleep.plotting import pyplot, save_figure
+from wav2sleep.store import write_text_atomic
 
 __all__ = ["plot_night", "write_report", "write_outputs", "FORMATS"]
 
@@ -15,25 +16,15 @@ FORMATS = ("csv", "json", "tsv", "edf", "png", "html")
 
 
 def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = 2 if hypnogram.probabilities is not None else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(10, 2.2 * rows), sharex=True, squeeze=False)
+    fig, axes = pyplot().subplots(rows, 1, figsize=(10, 2.2 * rows), sharex=True, squeeze=False)
     hypnogram.plot_hypnogram(axes[0, 0])
     if rows == 2:
         hypnogram.plot_hypnodensity(axes[1, 0])
         axes[0, 0].set_xlabel("")
     start = f" from {hypnogram.start:%Y-%m-%d %H:%M}" if hypnogram.start else ""
     axes[0, 0].set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:

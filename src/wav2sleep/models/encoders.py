@@ -21,11 +21,11 @@ __all__ = ["ConvLayer", "ResidualBlock", "SignalEncoder", "SignalEncoders", "enc
 
 
 class ConvLayer(nn.Module):
-    """conv -> norm -> activation."""
+    """conv -> norm -> activation (the unit of the encoders and of the sequence mixer)."""
 
-    def __init__(self, cin, cout, *, kernel=3, stride=1, norm="instance", act="gelu", causal=False) -> None:
+    def __init__(self, cin, cout, *, kernel=3, stride=1, dilation=1, norm="instance", act="gelu", causal=False):
         super().__init__()
-        self.conv = Conv1dSame(cin, cout, kernel, stride=stride, causal=causal)
+        self.conv = Conv1dSame(cin, cout, kernel, stride=stride, dilation=dilation, causal=causal)
         self.norm = norm_1d(norm, cout)
         self.act = activation(act)
 

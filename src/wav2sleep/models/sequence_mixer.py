@@ -5,20 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from wav2sleep.models.layers import Conv1dSame, activation, norm_1d
+from wav2sleep.models.encoders import ConvLayer
+from wav2sleep.models.layers import activation
 
 __all__ = ["DilatedBlock", "SequenceMixer"]
-
-
-class DilatedLayer(nn.Module):
-    def __init__(self, dim: int, kernel: int, dilation: int, norm: str, act: str, causal: bool) -> None:
-        super().__init__()
-        self.conv = Conv1dSame(dim, dim, kernel, dilation=dilation, causal=causal)
-        self.norm = norm_1d(norm, dim)
-        self.act = activation(act)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.norm(self.conv(x)))
 
 
 class DilatedBlock(nn.Module):
@@ -28,7 +18,8 @@ class DilatedBlock(nn.Module):
                  causal: bool) -> None:  # fmt: skip
         super().__init__()
         self.conv_layers = nn.ModuleList(
-            DilatedLayer(dim, kernel, 2**i, norm, act, causal) for i in range(num_dilations)
+            ConvLayer(dim, dim, kernel=kernel, dilation=2**i, norm=norm, act=act, causal=causal)
+            for i in range(num_dilations)
         )
         self.dropout = nn.Dropout(dropout)
         self.act = activation(act)
