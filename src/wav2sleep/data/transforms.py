@@ -19,14 +19,20 @@ def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     n = x.shape[-1] if valid is None else valid
     real = x[..., :n]
-    finite = np.isfinite(real)
-    if not finite.all():
-        real = np.where(finite, real, np.float32(0))
-    count = max(int(finite.sum()), 1)
-    mean = real.sum(dtype=np.float64) / count
-    var = (np.square(real - mean, dtype=np.float64) * finite).sum() / count
     out = np.zeros_like(x)
-    out[..., :n] = np.where(finite, (real - mean) / max(np.sqrt(var), STD_FLOOR), 0.0)
+    finite = np.isfinite(real)
+    if finite.all():  # the common case: centre in place, variance as one BLAS dot product, no float64 copies
+        centred = out[..., :n]
+        np.subtract(real, np.float32(real.mean(dtype=np.float64)), out=centred)
+        flat = centred.reshape(-1)
+        std = max(float(np.sqrt(np.dot(flat, flat) / max(flat.size, 1))), STD_FLOOR)
+        centred *= np.float32(1 / std)
+        return out
+    count = max(int(finite.sum()), 1)
+    clean = np.where(finite, real, np.float32(0))
+    mean = clean.sum(dtype=np.float64) / count
+    var = (np.square(clean - mean, dtype=np.float64) * finite).sum() / count
+    out[..., :n] = np.where(finite, (clean - mean) / max(np.sqrt(var), STD_FLOOR), 0.0)
     return out
 
 

@@ -63,6 +63,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     L.seed_everything(cfg.seed, workers=True)
     signals = list(cfg.inputs.signals)
     params = OmegaConf.to_container(cfg.model.params, resolve=True) or {}
+    if cfg.training.get("activation_checkpointing") and cfg.model.name != "sleepppgnet":
+        params["encoder"] = {**params.get("encoder", {}), "checkpointing": True}
     model = create_model(cfg.model.name, signals=signals, num_classes=int(cfg.inputs.num_classes), **params)
     masking = cfg.inputs.get("masking")
     masker = ModalityMasker(dict(masking.drop), list(masking.backups or [])) if masking else None
