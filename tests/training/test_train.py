@@ -56,3 +56,10 @@ def test_ddp_over_two_cpu_processes_matches_single(tiny_config, tmp_path):
     ddp = train(tiny_config("training.max_epochs=3", "cpu_processes=2", "training.batch_size=2",
                             f"output_dir={tmp_path / 'd'}"))  # fmt: skip
     assert ddp["best_val_loss"] == pytest.approx(single["best_val_loss"], abs=0.15)
+
+
+def test_batch_size_finder_runs_before_training(tiny_config):
+    summary = train(tiny_config("training.max_epochs=1", "tune_batch_size=True", "training.batch_size=1",
+                                "target_batch_size=64"))  # fmt: skip
+    assert summary["batch_size"] > 1  # grown from 1 by the power-mode search
+    assert summary["accumulate_grad_batches"] == max(1, 64 // summary["batch_size"])

@@ -129,7 +129,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         logger.experiment.log_artifacts(logger.run_id, str(path), name)
     logger.finalize("success")
     summary = {"output_dir": str(out), "model_dir": str(model_dir), "best_checkpoint": best,
-               "best_val_loss": best_score, "epochs": trainer.current_epoch,
+               "best_val_loss": best_score, "epochs": trainer.current_epoch, "batch_size": data.batch_size,
+               "accumulate_grad_batches": trainer.accumulate_grad_batches,
                "mlflow_run_id": logger.run_id, "tracking_uri": tracking_uri, "results": results}  # fmt: skip
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return summary
