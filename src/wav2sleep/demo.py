@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from wav2sleep.data.splits import write_split
+    from wav2sleep.evaluation.evaluate import select_rows
     from wav2sleep.inference.report import write_outputs
     from wav2sleep.inference.stage import stage
     from wav2sleep.ingest.runner import ingest_folder
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = train(cfg)
     print(f"  model: {summary['model_dir']}; results: {out / 'run' / 'results' / 'results.md'}")
     step("6/6 stage a held-out night from its EDF and write the report")
-    test_night = next(r for r in summary_rows(store) if r["dataset"] == "mesa")
+    test_night = next(r for r in select_rows(store, "paper", "test") if r["dataset"] == "mesa")
     hyp = stage(test_night["source"], summary["model_dir"])
     written = write_outputs(hyp, out / "staged", Path(test_night["source"]).stem)
     stats = hyp.sleep_statistics()
@@ -60,13 +61,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  browse the training run: mlflow ui --backend-store-uri {summary['tracking_uri']}")
     step("done")
     return 0
-
-
-def summary_rows(store: Path) -> list[dict]:
-    """Test-partition nights of the store."""
-    from wav2sleep.evaluation.evaluate import select_rows
-
-    return select_rows(store, "paper", "test")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wav2sleep.corpora import NightSource, get_corpus, recognise
+from wav2sleep.corpora import NSRR_DATASETS, NightSource, get_corpus, recognise
+from wav2sleep.errors import InputFileError
 from wav2sleep.ingest.generic import discover_generic
 from wav2sleep.ingest.night import DEFAULT_SIGNALS, ingest_night
 from wav2sleep.signals import parse_signals
@@ -47,17 +48,11 @@ class IngestSummary:
 
 def discover(folder: Path, dataset: str | None) -> tuple[str, list[NightSource], bool]:
     """(dataset name, nights, whether stages are required) for an NSRR layout or a generic folder."""
-    corpus = get_corpus(dataset) if dataset and dataset.lower() in _nsrr_names() else recognise(folder)
+    corpus = get_corpus(dataset) if dataset and dataset.lower() in NSRR_DATASETS else recognise(folder)
     if corpus is not None:
         return corpus.name, corpus.discover(folder), True
     name = dataset or Path(folder).resolve().name
     return name, discover_generic(folder, name), False
-
-
-def _nsrr_names() -> set[str]:
-    from wav2sleep.corpora import NSRR_DATASETS
-
-    return set(NSRR_DATASETS)
 
 
 def _status_path(root: Path, source: NightSource) -> Path:
@@ -86,9 +81,10 @@ def process(task: IngestTask) -> dict:
         record.update(path=str(path.relative_to(root)), status="flagged" if result.flagged else "ok",
                       warnings="; ".join(result.warnings), signals=",".join(result.night.signals),
                       n_epochs=result.night.n_epochs)  # fmt: skip
+    except InputFileError as exc:  # names the file and what is wrong
+        record["error"] = str(exc)
     except Exception as exc:  # one broken night must never stop a batch; the reason goes to the manifest
-        record["error"] = str(exc) if str(source.recording) in str(exc) or str(source.annotation) in str(exc) \
-            else f"{source.recording}: {type(exc).__name__}: {exc}"  # fmt: skip
+        record["error"] = f"{source.recording}: {type(exc).__name__}: {exc}"
     write_text_atomic(_status_path(root, source), json.dumps(record))
     return record
 
@@ -99,8 +95,6 @@ def ingest_folder(folder: str | Path, out: str | Path, *, dataset: str | None = 
     """Ingest every night of ``folder`` into the store at ``out`` and rewrite the manifest."""
     folder, root = Path(folder), Path(out)
     if not folder.is_dir():
-        from wav2sleep.errors import InputFileError
-
         raise InputFileError(folder, "folder not found")
     t0 = time.perf_counter()
     name, sources, require_stages = discover(folder, dataset)

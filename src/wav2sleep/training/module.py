@@ -71,8 +71,8 @@ class StagingModule(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         cm = self._val_cm
-        if self.trainer.world_size > 1:
-            cm = self.all_gather(cm).sum(0) if cm.dim() == 2 else cm
+        if self.trainer.world_size > 1:  # pool the confusion matrices of all processes
+            cm = self.all_gather(cm).sum(0)
         cm = cm.cpu().numpy()
         self.log("val_kappa", cohens_kappa(cm), sync_dist=False)
         self.log("val_acc", accuracy(cm), sync_dist=False)
