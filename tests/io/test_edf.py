@@ -78,3 +78,10 @@ def test_unreadable_path_is_reported(tmp_path):
     (tmp_path / "x.txt").write_text("hello")
     with pytest.raises(InputFileError, match=r"x.txt: unsupported file type; expected .*\.edf.*; found .txt"):
         read_recording(tmp_path / "x.txt")
+
+
+def test_discontinuous_edf_plus_is_reported(edf):
+    raw = bytearray(edf.read_bytes())
+    raw[192:197] = b"EDF+D"
+    edf.write_bytes(bytes(raw))
+    assert "EDF+D (discontinuous)" in read_recording(edf).warnings[0]

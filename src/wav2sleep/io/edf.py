@@ -94,6 +94,8 @@ def read_header(path: str | Path) -> EdfHeader:
         raise InputFileError(path, "EDF header truncated", field="signal header", expected=f"{expected_header} bytes",
                              found=f"{size} bytes")  # fmt: skip
     warnings: list[str] = []
+    if raw[192:197] == "EDF+D":
+        warnings.append("EDF+D (discontinuous): data records read back to back; gaps between them are not restored")
     header_bytes = _number(path, raw[184:192], "header bytes", int)
     if header_bytes != expected_header:
         warnings.append(f"header size field says {header_bytes} bytes; {ns} signals need {expected_header}: using "
