@@ -146,3 +146,13 @@ def test_checkpointing_changes_memory_not_results():
     assert torch.allclose(a, b, atol=1e-5)
     for (n, p), q in zip(plain.named_parameters(), ckpt.parameters(), strict=True):
         assert torch.allclose(p.grad, q.grad, atol=1e-4), n
+
+
+def test_large_buffers_stay_in_the_heap_on_glibc():
+    import platform
+
+    from wav2sleep.models.allocator import keep_large_buffers
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt tuning applies to glibc only")
+    assert keep_large_buffers() is True
