@@ -1,7 +1,8 @@
 """Model speed and memory on 10-h nights (2 threads, CPU), training configuration (kernel 7, 6 dilations).
 
 Cases, each in its own process so that peak memory (max RSS) is its own:
-- eval_4sig / eval_ecg: eval forward of one 10-h night with ECG, PPG, ABD, THX / with ECG only;
+- eval_4sig / eval_ecg: eval forward of one 10-h night with ECG, PPG, ABD, THX / with ECG only, with the heap
+  tuning ``load_model`` applies for inference (``wav2sleep.models.allocator``);
 - train_step[_ckpt]: forward + backward + AdamW step, batch of two 10-h nights, element 0 lacks ABD and THX,
   element 1 lacks PPG (with and without activation checkpointing in the encoders);
 - masked_skip / masked_dense: a training step on a batch of 4 2-h crops at the training masking probabilities (ABD
@@ -28,6 +29,7 @@ def _run_case(case: str, repeats: int, epochs: int) -> dict:
     import torch
 
     from wav2sleep.models import create_model
+    from wav2sleep.models.allocator import keep_large_buffers
 
     torch.set_num_threads(2)
     torch.manual_seed(0)
@@ -38,6 +40,7 @@ def _run_case(case: str, repeats: int, epochs: int) -> dict:
         return {s: torch.randn(n, epochs * RATES[s]) for s in signals}
 
     if case.startswith("eval"):
+        keep_large_buffers()  # as load_model does for inference
         model.eval()
         x = batch(1, ["ECG"] if case == "eval_ecg" else RATES)
 

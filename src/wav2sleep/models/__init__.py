@@ -3,14 +3,10 @@
 No Lightning here: these are plain ``nn.Module``s.
 """
 
-from wav2sleep.models.allocator import keep_large_buffers
 from wav2sleep.models.loading import load_model, resolve_model_folder, save_model, save_published
 from wav2sleep.models.registry import create_model, list_models, model_spec, register_model
 from wav2sleep.models.sleepppgnet import SleepPPGNet
 from wav2sleep.models.wav2sleep import Wav2Sleep
-
-# Models work on night-long tensors: keep their buffers in the heap (see allocator.py); process-wide, once.
-keep_large_buffers()
 
 __all__ = [
     "Wav2Sleep",
