@@ -10,7 +10,6 @@ CPU, with about the same peak memory (benchmarks/model.py). Elsewhere than glibc
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 __all__ = ["keep_large_buffers"]
 
@@ -23,11 +22,8 @@ def keep_large_buffers() -> bool:
     Used for inference (``load_model``). Training does not call it: the retained heap raises a training step's peak
     memory (with activation checkpointing, 3.9 GB -> 5.8 GB on two 10-h nights) more than it matters there.
     """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
     try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):  # not glibc (macOS, musl without mallopt)
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded into this process
+    except (OSError, AttributeError):  # no mallopt: not glibc (macOS, Windows, some musl builds)
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, ctypes.c_int(2**30)) and mallopt(M_TRIM_THRESHOLD, ctypes.c_int(2**29)))
