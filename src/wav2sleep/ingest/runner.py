@@ -85,7 +85,12 @@ def process(task: IngestTask) -> dict:
         record["error"] = str(exc)
     except Exception as exc:  # one broken night must never stop a batch; the reason goes to the manifest
         record["error"] = f"{source.recording}: {type(exc).__name__}: {exc}"
-    write_text_atomic(_status_path(root, source), json.dumps(record))
+    try:
+        write_text_atomic(_status_path(root, source), json.dumps(record))
+    except OSError as exc:  # e.g. a full disk: the night stays not-done and is redone by the next run
+        record.update(
+            status="failed", error=f"{record['error'] or source.recording}; status record not written ({exc})"
+        )
     return record
 
 
