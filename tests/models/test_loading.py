@@ -76,3 +76,18 @@ def test_weights_that_do_not_fit_are_refused(tmp_path):
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     with pytest.raises(ModelLoadError):
         load_model(tmp_path)
+
+
+def test_normalisation_travels_with_the_model(tmp_path):
+    model = create_model(
+        "wav2sleep", signals=("PPG",), causal=True, feature_dim=32, epoch_mixer={"nhead": 4, "dim_ff": 64}
+    )
+    model.normalisation = "causal"
+    assert load_model(save_model(model, tmp_path / "m")).normalisation == "causal"
+    assert load_model(CARDIO).normalisation == "zscore"  # the published format predates the option
+    config = yaml.safe_load((tmp_path / "m" / "config.yaml").read_text())
+    (tmp_path / "bad").mkdir()
+    shutil.copy(tmp_path / "m" / "model.safetensors", tmp_path / "bad")
+    (tmp_path / "bad" / "config.yaml").write_text(yaml.safe_dump({**config, "normalisation": "minmax"}))
+    with pytest.raises(ModelLoadError, match="unknown normalisation 'minmax'"):
+        load_model(tmp_path / "bad")

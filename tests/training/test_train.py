@@ -4,6 +4,7 @@ import mlflow
 import pytest
 import torch
 
+from wav2sleep.errors import ConfigError
 from wav2sleep.models import load_model
 from wav2sleep.training.train import compose_config, train
 
@@ -30,7 +31,9 @@ def test_training_learns_and_is_logged_to_mlflow(tiny_config):
     kappas = {k: v for k, v in run.data.metrics.items() if k.startswith("test_") and k.endswith("_kappa")}
     assert kappas and max(kappas.values()) > 0.1  # above chance on held-out nights
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"model", "model_published", "results", "config.yaml"} <= artifacts
+    assert {"model", "model_published", "results", "config.yaml", "val_confusion"} <= artifacts
+    pictures = client.list_artifacts(run.info.run_id, "val_confusion")
+    assert len(pictures) == len(history) and pictures[0].path.endswith("0000.png")  # one per validation epoch
     # the saved model is the best checkpoint's, in both formats
     best = torch.load(summary["best_checkpoint"], map_location="cpu", weights_only=False)["state_dict"]
     saved = load_model(summary["model_dir"]).state_dict()
@@ -63,3 +66,10 @@ def test_batch_size_finder_runs_before_training(tiny_config):
                                 "target_batch_size=64"))  # fmt: skip
     assert summary["batch_size"] > 1  # grown from 1 by the power-mode search
     assert summary["accumulate_grad_batches"] == max(1, 64 // summary["batch_size"])
+
+
+def test_causal_normalisation_is_trained_with_and_saved(tiny_config):
+    summary = train(tiny_config("training.max_epochs=1", "training.normalisation=causal"))
+    assert load_model(summary["model_dir"]).normalisation == "causal"
+    with pytest.raises(ConfigError, match="training.normalisation=minmax"):
+        train(tiny_config("training.max_epochs=1", "training.normalisation=minmax"))

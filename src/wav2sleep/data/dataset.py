@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
-from wav2sleep.data.transforms import zscore
-from wav2sleep.signals import signal_spec
+from wav2sleep.data.transforms import normalise
+from wav2sleep.signals import EPOCH_SECONDS, signal_spec
 from wav2sleep.stages import UNSCORED, to_num_classes
 from wav2sleep.store import read_night
 
@@ -23,17 +23,19 @@ class NightDataset(Dataset):
     Each item: ``signals`` {name: float32 tensor [E * spe]} (only the night's own signals), ``labels`` int64 [E]
     (-1 unscored), ``dataset``/``session`` names. ``crop_epochs`` takes a random window of that many epochs (the
     whole night if shorter), seeded by (seed, epoch, index): indexed with ``(index, epoch)`` pairs from
-    ``EpochSampler``, crops are fresh every epoch yet identical when a run is resumed.
+    ``EpochSampler``, crops are fresh every epoch yet identical when a run is resumed. ``normalisation``:
+    ``zscore`` (per night) or ``causal`` (running; see ``transforms.causal_zscore``), applied to the crop.
     """
 
     def __init__(self, root: str | Path, rows: Sequence[dict], signals: Sequence[str], num_classes: int,
-                 crop_epochs: int | None = None, seed: int = 0) -> None:  # fmt: skip
+                 crop_epochs: int | None = None, seed: int = 0, normalisation: str = "zscore") -> None:  # fmt: skip
         self.root = Path(root)
         self.rows = [r for r in rows if set(r["signals"].split(",")) & set(signals)]
         self.signals = tuple(signals)
         self.num_classes = num_classes
         self.crop_epochs = crop_epochs
         self.seed = seed
+        self.normalisation = normalisation
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -50,7 +52,8 @@ class NightDataset(Dataset):
         signals = {}
         for name, x in night.signals.items():
             spe = signal_spec(name).samples_per_epoch
-            signals[name] = torch.from_numpy(zscore(x[first * spe : (first + count) * spe]))
+            crop = x[first * spe : (first + count) * spe]
+            signals[name] = torch.from_numpy(normalise(crop, self.normalisation, spe / EPOCH_SECONDS))
         stages = night.stages if night.stages is not None else np.full(n, UNSCORED, dtype=np.int8)
         labels = to_num_classes(stages[first : first + count], self.num_classes).astype(np.int64)
         return {"signals": signals, "labels": torch.from_numpy(labels), "dataset": row["dataset"],

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["zscore", "polarity_flip", "STD_FLOOR"]
+__all__ = ["zscore", "causal_zscore", "normalise", "NORMALISATIONS", "polarity_flip", "STD_FLOOR"]
 
 STD_FLOOR = 1e-6
+NORMALISATIONS = ("zscore", "causal")
 
 
 def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
@@ -34,6 +35,79 @@ def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
     var = (np.square(clean - mean, dtype=np.float64) * finite).sum() / count
     out[..., :n] = np.where(finite, (clean - mean) / max(np.sqrt(var), STD_FLOOR), 0.0)
     return out
+
+
+def causal_zscore(
+    x: np.ndarray,
+    fs: float,
+    valid: int | None = None,
+    *,
+    baseline_tau: float = 120.0,
+    variance_tau: float = 900.0,
+    clip_sigmas: float = 4.0,
+    std_floor: float = 0.1,
+) -> np.ndarray:
+    """Running (causal) standardisation: output t depends only on samples up to t (after a short warm-up).
+
+    Exponential moving mean (time constant ``baseline_tau`` s) and variance (``variance_tau`` s), weights
+    alpha = (1 / fs) / tau per sample. At each sample the mean is updated first; the residual against the new mean,
+    clipped at ``clip_sigmas`` times the previous (floored) std so that artefacts barely move the variance, updates
+    the variance; the output is the unclipped residual over max(std, ``std_floor``). Mean and variance start from
+    the first max(1, min(120 s, 10 % of the night)) samples: the only look-ahead. Non-finite samples give 0 and
+    leave the state unchanged; padding after ``valid`` stays 0. The reference's settings; see docs/training.md.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 1:
+        raise ValueError(f"causal_zscore takes one signal (1-D), got shape {x.shape}")
+    n = x.shape[0] if valid is None else valid
+    out = np.zeros_like(x)
+    if n == 0:
+        return out
+    warmup = x[: max(1, min(round(120 * fs), round(0.1 * n)))]
+    finite = warmup[np.isfinite(warmup)].astype(np.float64)
+    mean0 = float(finite.mean()) if finite.size else 0.0
+    var0 = float(finite.var()) if finite.size else 0.0
+    alpha_mean, alpha_var = min(1.0, 1 / (fs * baseline_tau)), min(1.0, 1 / (fs * variance_tau))
+    _ema_zscore()(x[:n], out[:n], mean0, var0, alpha_mean, alpha_var, clip_sigmas,
+                  std_floor)  # fmt: skip
+    return out
+
+
+def _ema_zscore():
+    """The sample loop, compiled by numba on first use (cached on disk); imported lazily to keep startup fast."""
+    global _EMA_KERNEL
+    if _EMA_KERNEL is None:
+        import numba
+
+        @numba.njit(cache=True, nogil=True)
+        def kernel(x, out, mean, var, alpha_mean, alpha_var, clip_sigmas, std_floor):
+            std = max(np.sqrt(var), std_floor)
+            for t in range(x.shape[0]):
+                v = x[t]
+                if not np.isfinite(v):
+                    continue
+                mean += alpha_mean * (v - mean)
+                residual = v - mean
+                bound = clip_sigmas * std
+                clipped = min(max(residual, -bound), bound)
+                var += alpha_var * (clipped * clipped - var)
+                std = max(np.sqrt(var), std_floor)
+                out[t] = residual / std
+
+        _EMA_KERNEL = kernel
+    return _EMA_KERNEL
+
+
+_EMA_KERNEL = None
+
+
+def normalise(x: np.ndarray, method: str, fs: float, valid: int | None = None) -> np.ndarray:
+    """Normalise one night's signal by ``method`` (one of ``NORMALISATIONS``); ``fs`` is its sample rate in Hz."""
+    if method == "zscore":
+        return zscore(x, valid)
+    if method == "causal":
+        return causal_zscore(x, fs, valid)
+    raise ValueError(f"unknown normalisation {method!r}; choose from {', '.join(NORMALISATIONS)}")
 
 
 def polarity_flip(signals: dict, generator=None, p: float = 0.5) -> dict:

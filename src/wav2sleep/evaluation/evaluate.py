@@ -44,7 +44,9 @@ def evaluate_rows(model: nn.Module, root: str | Path, rows: Sequence[dict], subs
                 continue
             need = set() if subset == "all" else set(signals)
             usable = [r for r in ds_rows if need <= set(r["signals"].split(","))]
-            data = NightDataset(root, usable, signals, model.num_classes)
+            data = NightDataset(
+                root, usable, signals, model.num_classes, normalisation=getattr(model, "normalisation", "zscore")
+            )
             mats = []
             for item in data:
                 x = {k: v[None].to(device) for k, v in item["signals"].items()}

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import torch
 
-from wav2sleep.data.transforms import zscore
+from wav2sleep.data.transforms import normalise
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.signals import EPOCH_SECONDS, pick_channel
+from wav2sleep.signals import EPOCH_SECONDS, pick_channel, signal_spec
 
 __all__ = ["PreparedRecording", "prepare_recording"]
 
@@ -21,7 +21,7 @@ __all__ = ["PreparedRecording", "prepare_recording"]
 @dataclass
 class PreparedRecording:
     path: Path
-    inputs: dict[str, torch.Tensor]  # signal -> [1, n_epochs * spe], z-scored
+    inputs: dict[str, torch.Tensor]  # signal -> [1, n_epochs * spe], normalised
     n_epochs: int
     start: datetime | None
     channels: dict[str, dict]  # signal -> channel used, unit, native rate, QC flags
@@ -29,9 +29,10 @@ class PreparedRecording:
 
 
 def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mapping[str, str] | None = None,
-                      resample_mode: str = "soxr") -> PreparedRecording:  # fmt: skip
+                      resample_mode: str = "soxr", normalisation: str = "zscore") -> PreparedRecording:  # fmt: skip
     """Read the channels of ``path`` that carry ``signals`` (by name; ``channels`` maps signal -> label to
-    override) and return them at the model rates, whole 30-s epochs, per-night z-scored."""
+    override) and return them at the model rates, whole 30-s epochs, normalised as the model was trained
+    (``zscore`` per night or ``causal``)."""
     path = Path(path)
     overrides = dict(channels or {})
     labels = channel_labels(path)
@@ -47,5 +48,6 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
         raise InputFileError(path, "recording shorter than one 30-s epoch", found=f"{recording.duration_s:.1f} s")
     samples, meta, warnings = model_rate_signals({s: recording.channels[label] for s, label in picked.items()},
                                                  n_epochs, resample_mode)  # fmt: skip
-    inputs = {s: torch.from_numpy(zscore(x))[None] for s, x in samples.items()}
+    inputs = {s: torch.from_numpy(normalise(x, normalisation, signal_spec(s).samples_per_epoch / EPOCH_SECONDS))[None]
+              for s, x in samples.items()}  # fmt: skip
     return PreparedRecording(path, inputs, n_epochs, recording.start, meta, [*recording.warnings, *warnings])

@@ -31,7 +31,7 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     unknown = [s for s in wanted if s not in net.signals]
     if unknown:
         raise ConfigError(f"model signals are {', '.join(net.signals)}; asked for {', '.join(unknown)}")
-    prepared = prepare_recording(recording, wanted, channels)
+    prepared = prepare_recording(recording, wanted, channels, normalisation=getattr(net, "normalisation", "zscore"))
     with torch.inference_mode():
         logits = net({k: v.to(device) for k, v in prepared.inputs.items()})[0]
     probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()

@@ -136,7 +136,8 @@ def _read_weights(path: Path) -> dict[str, torch.Tensor]:
 
 def _spec(model: nn.Module) -> dict[str, Any]:
     return {"format": FORMAT, "architecture": type(model).__name__, "name": getattr(model, "variant", None),
-            "signals": list(model.signals), "num_classes": model.num_classes, "params": model.config}  # fmt: skip
+            "signals": list(model.signals), "num_classes": model.num_classes, "params": model.config,
+            "normalisation": getattr(model, "normalisation", "zscore")}  # fmt: skip
 
 
 def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "", extra: dict | None = None) -> Path:

@@ -8,6 +8,7 @@ from typing import Any
 
 from torch import nn
 
+from wav2sleep.data.transforms import NORMALISATIONS
 from wav2sleep.errors import ConfigError
 from wav2sleep.signals import parse_signals
 
@@ -129,6 +130,10 @@ def build(spec: dict[str, Any]) -> nn.Module:
     except TypeError as exc:
         raise ConfigError(f"invalid parameters for {spec['architecture']}: {exc}") from exc
     model.variant = spec.get("name")
+    # How inputs are normalised is part of the model: training, evaluation and staging must agree on it.
+    model.normalisation = spec.get("normalisation", "zscore")
+    if model.normalisation not in NORMALISATIONS:
+        raise ConfigError(f"unknown normalisation {model.normalisation!r}; known: {', '.join(NORMALISATIONS)}")
     return model
 
 

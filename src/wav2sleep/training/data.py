@@ -20,12 +20,12 @@ class StoreDataModule(L.LightningDataModule):
 
     def __init__(self, root: str | Path, datasets: Sequence[str], signals: Sequence[str], num_classes: int,
                  scheme: str = "paper", batch_size: int = 16, crop_epochs: int | None = 1200, num_workers: int = 0,
-                 seed: int = 42, include_flagged: bool = False) -> None:  # fmt: skip
+                 seed: int = 42, include_flagged: bool = False, normalisation: str = "zscore") -> None:  # fmt: skip
         super().__init__()
         self.root, self.datasets, self.signals = Path(root), list(datasets), tuple(signals)
         self.num_classes, self.scheme, self.batch_size = num_classes, scheme, batch_size
         self.crop_epochs, self.num_workers, self.seed = crop_epochs, num_workers, seed
-        self.include_flagged = include_flagged
+        self.include_flagged, self.normalisation = include_flagged, normalisation
 
     def _rows(self, partition: str) -> list[dict]:
         rows = select_rows(self.root, self.scheme, partition, self.datasets)
@@ -33,8 +33,9 @@ class StoreDataModule(L.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         self.train_set = NightDataset(self.root, self._rows("train"), self.signals, self.num_classes,
-                                      self.crop_epochs, self.seed)  # fmt: skip
-        self.val_set = NightDataset(self.root, self._rows("val"), self.signals, self.num_classes)
+                                      self.crop_epochs, self.seed, self.normalisation)  # fmt: skip
+        self.val_set = NightDataset(self.root, self._rows("val"), self.signals, self.num_classes,
+                                    normalisation=self.normalisation)  # fmt: skip
         if not len(self.train_set) or not len(self.val_set):
             from wav2sleep.errors import ConfigError
 

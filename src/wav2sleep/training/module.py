@@ -1,9 +1,13 @@
 """The LightningModule: cross-entropy ignoring unscored epochs, masking and polarity flips in training, AdamW with
-linear warm-up and exponential decay per optimiser step, validation loss and kappa."""
+linear warm-up and exponential decay per optimiser step; validation loss, kappa and accuracy pooled over all
+validation nights, per dataset and per signal subset."""
 
 from __future__ import annotations
 
 import math
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 
 import lightning as L
 import torch
@@ -12,7 +16,8 @@ from torch import nn
 from wav2sleep.data.masking import ModalityMasker
 from wav2sleep.data.transforms import polarity_flip
 from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix
-from wav2sleep.stages import UNSCORED
+from wav2sleep.signals import parse_signals
+from wav2sleep.stages import UNSCORED, class_labels
 
 __all__ = ["StagingModule", "lr_factor"]
 
@@ -27,7 +32,10 @@ def lr_factor(step: int, warmup_steps: int, decay_tau: float) -> float:
 class StagingModule(L.LightningModule):
     def __init__(self, model: nn.Module, lr: float = 1e-3, weight_decay: float = 1e-4, warmup_steps: int = 2000,
                  decay_tau: float = 10000, masker: ModalityMasker | None = None, flip_p: float = 0.5,
-                 seed: int = 42) -> None:  # fmt: skip
+                 seed: int = 42, val_datasets: Sequence[str] = (), val_subsets: Sequence[str] = ()) -> None:  # fmt: skip
+        """``val_datasets``: datasets reported one by one (besides pooled) when there are several.
+        ``val_subsets`` (e.g. ``ECG+THX``): also validate with only those signals, on the nights that have them all;
+        used for models with several inputs, like the reference's unified models."""
         super().__init__()
         self.model = model
         self.lr, self.weight_decay = lr, weight_decay
@@ -36,7 +44,11 @@ class StagingModule(L.LightningModule):
         self.flip_p = flip_p
         self.seed = seed
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=UNSCORED)
-        self._val_cm = None
+        subsets = [parse_signals(v) for v in val_subsets] if len(model.signals) > 1 else []
+        # Validation groups: all the model's signals, then each subset it can take; datasets: pooled, then each.
+        self.val_groups = [None, *(v for v in subsets if set(v) <= set(model.signals))]
+        self.val_datasets = ["*", *val_datasets] if len(val_datasets) > 1 else ["*"]
+        self._val = None
 
     def forward(self, signals, present=None):
         return self.model(signals, present)
@@ -59,23 +71,70 @@ class StagingModule(L.LightningModule):
         return loss
 
     def on_validation_epoch_start(self) -> None:
-        self._val_cm = torch.zeros(self.model.num_classes, self.model.num_classes, dtype=torch.long)
+        groups, sets, c = len(self.val_groups), len(self.val_datasets), self.model.num_classes
+        # Confusion matrices and summed cross-entropy / scored-epoch counts, pooled over the epoch (and processes).
+        self._val = {"cm": torch.zeros(groups, sets, c, c, dtype=torch.long, device=self.device),
+                     "loss": torch.zeros(groups, sets, 2, dtype=torch.float64, device=self.device)}  # fmt: skip
 
     def validation_step(self, batch, batch_idx):
-        loss, logits = self._loss(batch, batch["present"])
-        labels = batch["labels"].cpu().numpy()
-        cm = confusion_matrix(labels, logits.argmax(-1).cpu().numpy(), self.model.num_classes)
-        self._val_cm += torch.from_numpy(cm)
-        self.log("val_loss", loss, on_epoch=True, batch_size=len(labels), sync_dist=True)
-        return loss
+        present = batch["present"]
+        batch_size = len(batch["labels"])
+        for g, subset in enumerate(self.val_groups):
+            if subset is None:
+                keep, signals = torch.ones(batch_size, dtype=torch.bool), list(batch["signals"])
+            else:
+                keep = torch.ones(batch_size, dtype=torch.bool)
+                for name in subset:
+                    keep &= present[name].cpu() if name in present else torch.zeros(batch_size, dtype=torch.bool)
+                signals = list(subset)
+            rows = keep.nonzero().flatten()
+            if not len(rows):
+                continue
+            x = {k: batch["signals"][k][rows.to(self.device)] for k in signals}
+            p = {k: present[k][rows.to(present[k].device)] for k in signals}
+            logits = self.model(x, p)
+            labels = batch["labels"][rows.to(self.device)]
+            loss = nn.functional.cross_entropy(logits.transpose(1, 2), labels, ignore_index=UNSCORED, reduction="none")
+            scored = labels != UNSCORED
+            pred = logits.argmax(-1).cpu().numpy()
+            for i, b in enumerate(rows.tolist()):
+                cm = torch.from_numpy(confusion_matrix(labels[i].cpu().numpy(), pred[i], self.model.num_classes))
+                stats = torch.stack([loss[i].sum().double(), scored[i].sum().double()])
+                for d in self._dataset_slots(batch["dataset"][b]):
+                    self._val["cm"][g, d] += cm.to(self.device)
+                    self._val["loss"][g, d] += stats
+
+    def _dataset_slots(self, dataset: str) -> list[int]:
+        return [0] + ([self.val_datasets.index(dataset)] if dataset in self.val_datasets[1:] else [])
 
     def on_validation_epoch_end(self) -> None:
-        cm = self._val_cm
-        if self.trainer.world_size > 1:  # pool the confusion matrices of all processes
-            cm = self.all_gather(cm).sum(0)
-        cm = cm.cpu().numpy()
-        self.log("val_kappa", cohens_kappa(cm), sync_dist=False)
-        self.log("val_acc", accuracy(cm), sync_dist=False)
+        stats = self._val
+        if self.trainer.world_size > 1:  # pool the statistics of all processes
+            stats = {k: self.all_gather(v).sum(0) for k, v in stats.items()}
+        cms, losses = stats["cm"].cpu().numpy(), stats["loss"].cpu().numpy()
+        for g, subset in enumerate(self.val_groups):
+            for d, dataset in enumerate(self.val_datasets):
+                if losses[g, d, 1] == 0:
+                    continue
+                tag = "" if subset is None else "_" + "_".join(subset)
+                suffix = "" if dataset == "*" else f"_{dataset}"
+                self.log(f"val{tag}_loss{suffix}", float(losses[g, d, 0] / losses[g, d, 1]), sync_dist=False)
+                self.log(f"val{tag}{suffix}_kappa", cohens_kappa(cms[g, d]), sync_dist=False)
+                self.log(f"val{tag}{suffix}_acc", accuracy(cms[g, d]), sync_dist=False)
+        self._log_confusion(cms[0, 0])
+
+    def _log_confusion(self, cm) -> None:
+        """The pooled validation confusion matrix of this epoch as a picture in the MLflow run."""
+        from lightning.pytorch.loggers import MLFlowLogger
+
+        if not isinstance(self.logger, MLFlowLogger) or self.trainer.sanity_checking or self.global_rank != 0:
+            return
+        from wav2sleep.evaluation.plots import plot_confusion
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = plot_confusion(cm, class_labels(self.model.num_classes), f"validation, epoch {self.current_epoch}",
+                                  Path(tmp) / f"{self.current_epoch:04d}.png")  # fmt: skip
+            self.logger.experiment.log_artifact(self.logger.run_id, str(path), "val_confusion")
 
     def configure_optimizers(self):
         opt = torch.optim.AdamW(self.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)

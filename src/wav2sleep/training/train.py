@@ -13,6 +13,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from wav2sleep.data.masking import ModalityMasker
+from wav2sleep.data.transforms import NORMALISATIONS
 from wav2sleep.errors import ConfigError
 from wav2sleep.models import create_model, save_model, save_published
 from wav2sleep.training.data import StoreDataModule
@@ -66,13 +67,17 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if cfg.training.get("activation_checkpointing") and cfg.model.name != "sleepppgnet":
         params["encoder"] = {**params.get("encoder", {}), "checkpointing": True}
     model = create_model(cfg.model.name, signals=signals, num_classes=int(cfg.inputs.num_classes), **params)
+    model.normalisation = str(cfg.training.normalisation)
+    if model.normalisation not in NORMALISATIONS:
+        raise ConfigError(f"training.normalisation={model.normalisation}; choose from {', '.join(NORMALISATIONS)}")
     masking = cfg.inputs.get("masking")
     masker = ModalityMasker(dict(masking.drop), list(masking.backups or [])) if masking else None
     t = cfg.training
-    module = StagingModule(model, t.lr, t.weight_decay, t.warmup_steps, t.decay_tau, masker, t.flip_p, int(cfg.seed))
+    module = StagingModule(model, t.lr, t.weight_decay, t.warmup_steps, t.decay_tau, masker, t.flip_p, int(cfg.seed),
+                           list(cfg.datasets.train), list(cfg.inputs.get("val_subsets") or []))  # fmt: skip
     data = StoreDataModule(cfg.data_root, list(cfg.datasets.train), signals, int(cfg.inputs.num_classes),
                            cfg.split_scheme, int(t.batch_size), t.crop_epochs, int(t.num_workers), int(cfg.seed),
-                           bool(t.include_flagged))  # fmt: skip
+                           bool(t.include_flagged), model.normalisation)  # fmt: skip
     settings = trainer_settings(cfg)
     world = settings["devices"] * settings["num_nodes"]
     from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
