@@ -64,8 +64,10 @@ def test_truncated_file_reads_complete_records(edf):
 def test_broken_files_named(tmp_path, content, message):
     path = tmp_path / "x.edf"
     path.write_bytes(content)
-    with pytest.raises(InputFileError, match=f"x.edf.*{message}"):
+    with pytest.raises(InputFileError, match=f"x.edf.*{message}") as error:
         read_recording(path)
+    if content:  # our parser refused it, then so did both libraries; the message says so
+        assert "nor can edfio or pyedflib read it" in str(error.value)
 
 
 def test_unreadable_path_is_reported(tmp_path):
@@ -80,8 +82,92 @@ def test_unreadable_path_is_reported(tmp_path):
         read_recording(tmp_path / "x.txt")
 
 
-def test_discontinuous_edf_plus_is_reported(edf):
+def test_edf_plus_d_without_annotations_is_read_back_to_back(edf):
     raw = bytearray(edf.read_bytes())
     raw[192:197] = b"EDF+D"
     edf.write_bytes(bytes(raw))
-    assert "EDF+D (discontinuous)" in read_recording(edf).warnings[0]
+    rec = read_recording(edf)
+    assert rec.duration_s == 120 and "EDF+D without an annotation signal" in rec.warnings[0]
+
+
+def _edf_plus_d(path, onsets):
+    """An EDF+C written by edfio (10 one-second records), turned into EDF+D by rewriting the reserved field and each
+    record's time-keeping annotation to ``onsets``, as a recorder that paused would have written it."""
+    from datetime import date, time
+
+    rng = np.random.default_rng(5)
+    signals = [edfio.EdfSignal(rng.standard_normal(2560), sampling_frequency=256, label="EKG", physical_dimension="mV"),
+               edfio.EdfSignal(rng.standard_normal(100), sampling_frequency=10, label="Thor")]  # fmt: skip
+    edfio.Edf(signals, annotations=[edfio.EdfAnnotation(0, None, "lights off")], starttime=time(23, 0, 0),
+              recording=edfio.Recording(startdate=date(2003, 5, 6))).write(path)  # fmt: skip
+    raw = bytearray(path.read_bytes())
+    raw[192:197] = b"EDF+D"
+    header = read_header(path)
+    i = header.labels.index("EDF Annotations")
+    before = 2 * sum(s["samples"] for s in header.signals[:i])
+    size = 2 * header.signals[i]["samples"]
+    for k, onset in enumerate(onsets):
+        at = header.header_bytes + k * 2 * header.record_samples + before
+        raw[at : at + size] = f"+{onset}\x14\x14\x00".encode().ljust(size, b"\x00")
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_edf_plus_d_gaps_are_restored_at_clock_time(tmp_path):
+    onsets = [0, 1, 2, 10, 11, 12, 13, 30, 31, 32.5]  # gaps of 7 s, 16 s and 0.5 s
+    path = _edf_plus_d(tmp_path / "d.edf", onsets)
+    reference = edfio.read_edf(path)  # an independent reader: sees the discontinuity, gives records back to back
+    assert not reference.is_continuous
+    rec = read_recording(path)
+    assert rec.duration_s == 33.5 and "3 gaps (23.5 s in all) restored" in rec.warnings[0]
+    for signal in reference.signals:
+        x, rate = rec.channels[signal.label].data, rec.channels[signal.label].rate_hz
+        back_to_back = signal.data
+        assert x.size == round(33.5 * rate)
+        for k, onset in enumerate(onsets):  # every record at its onset
+            got = x[round(onset * rate) : round(onset * rate) + int(rate)]
+            np.testing.assert_allclose(got, back_to_back[k * int(rate) : (k + 1) * int(rate)], atol=1e-4)
+        assert np.isnan(x[round(3 * rate) : round(10 * rate)]).all()
+        assert np.isfinite(x).sum() == back_to_back.size
+
+
+def test_edf_plus_d_with_unusable_onsets_falls_back_to_back_to_back(tmp_path):
+    path = _edf_plus_d(tmp_path / "d.edf", [0, 1, 2, 1.5, 4, 5, 6, 7, 8, 9])
+    rec = read_recording(path)
+    assert rec.duration_s == 10 and "overlap or run backwards" in rec.warnings[0]
+
+
+def test_bdf_plus_goes_through_the_library_fallback(tmp_path):
+    path = str(tmp_path / "night.bdf")
+    rng = np.random.default_rng(6)
+    ecg, thor = rng.standard_normal(256 * 20), rng.standard_normal(10 * 20)
+    with pyedflib.EdfWriter(path, 2, file_type=pyedflib.FILETYPE_BDFPLUS) as w:
+        w.setSignalHeaders([
+            {"label": "ECG", "dimension": "mV", "sample_frequency": 256, "physical_max": 5, "physical_min": -5,
+             "digital_max": 8388607, "digital_min": -8388608},
+            {"label": "Thor", "dimension": "", "sample_frequency": 10, "physical_max": 5, "physical_min": -5,
+             "digital_max": 8388607, "digital_min": -8388608}])  # fmt: skip
+        w.setStartdatetime(START)
+        w.writeSamples([ecg, thor])
+    assert channel_labels(path) == ["ECG", "Thor"]
+    rec = read_recording(path, ["Thor", "ECG"])
+    assert rec.start == START and rec.duration_s == 20 and "read with edfio" in rec.warnings[-1]
+    np.testing.assert_allclose(rec.channels["ECG"].data, ecg, atol=1e-5)  # 24-bit: finer than EDF's 16
+    assert rec.channels["Thor"].rate_hz == 10 and rec.channels["ECG"].unit == "mV"
+    with pytest.raises(InputFileError, match=r"night.bdf \[SpO2\]: channel not found"):
+        read_recording(path, ["SpO2"])
+
+
+def test_both_fallback_libraries_agree(tmp_path):
+    from wav2sleep.io.edf_libraries import _edfio, _pyedflib
+
+    path = tmp_path / "x.bdf"
+    with pyedflib.EdfWriter(str(path), 1, file_type=pyedflib.FILETYPE_BDF) as w:
+        w.setSignalHeaders([{"label": "Pleth", "dimension": "", "sample_frequency": 128, "physical_max": 100,
+                             "physical_min": -100, "digital_max": 8388607, "digital_min": -8388608}])  # fmt: skip
+        w.setStartdatetime(START)
+        w.writeSamples([np.linspace(-50, 50, 128 * 30)])
+    (names_a, a), (names_b, b) = _edfio(path, None), _pyedflib(path, None)
+    assert names_a == names_b == ["Pleth"] and a.start == b.start == START and a.duration_s == b.duration_s == 30
+    np.testing.assert_allclose(a.channels["Pleth"].data, b.channels["Pleth"].data, atol=1e-4)
+    np.testing.assert_allclose(a.channels["Pleth"].data, np.linspace(-50, 50, 128 * 30), atol=1e-3)

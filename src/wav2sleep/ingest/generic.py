@@ -1,6 +1,6 @@
-"""Any folder of EDF or WFDB recordings as a generic dataset, with hypnograms beside them when present.
+"""Any folder of EDF/BDF or WFDB recordings as a generic dataset, with hypnograms beside them when present.
 
-A recording ``x.edf`` (or ``x.hea``) takes its stages from ``x-nsrr.xml``, ``x.xml`` or ``x.hypnogram.csv``
+A recording ``x.edf`` (or ``x.bdf``, ``x.hea``) takes its stages from ``x-nsrr.xml``, ``x.xml`` or ``x.hypnogram.csv``
 in the same folder, if one exists. Session ids are the path below the folder with ``/`` written as ``__``.
 """
 
@@ -16,7 +16,7 @@ ANNOTATIONS = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".hypnogram.csv", H
 
 
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
-    recordings = sorted([*folder.rglob("*.edf"), *folder.rglob("*.EDF"), *folder.rglob("*.hea")])
+    recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".edf", ".bdf", ".hea") and p.is_file())
     nights = []
     for path in recordings:
         if path.stem.endswith("_fixed") or path.with_name(path.stem + "_fixed.edf").exists():

@@ -1,9 +1,13 @@
-"""EDF/EDF+ reader: our own header parser (lenient, with in-memory repairs) and memory-mapped channel decoding.
+"""EDF/EDF+ reader: our own header parser (lenient, with in-memory repairs) and memory-mapped channel decoding,
+falling back to edfio and then pyedflib for files it does not take (BDF/BDF+, odd headers).
 
-Why not decode through a library: reading one 10-h PSG with every channel costs seconds and gigabytes, while
+Why not decode through a library first: reading one 10-h PSG with every channel costs seconds and gigabytes, while
 ingestion needs 4-6 of its 15-30 channels. The header is parsed here so that broken fields can be repaired with a
 warning (the file is never modified), and only the requested channels are decoded from a read-only memory map.
 Independent readers (edfio, pyedflib) check this reader in the tests.
+
+EDF+D (discontinuous): each data record is placed at the onset its time-keeping annotation gives, so the samples
+keep their clock times (scored epochs stay aligned); the gaps between records are NaN (flagged ``nan`` by QC).
 
 Repairs (each reported in ``Recording.warnings``/``Channel.warnings``): header-size field that disagrees with the
 number of signals; record count missing (-1) or larger than the file holds (truncated file: complete records are
@@ -21,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io import edf_libraries
 from wav2sleep.io.recording import Channel, Recording
 
 __all__ = ["EdfHeader", "read_header", "channel_labels", "read"]
@@ -28,6 +33,9 @@ __all__ = ["EdfHeader", "read_header", "channel_labels", "read"]
 _FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
            ("digital_min", 8), ("digital_max", 8), ("prefilter", 80), ("samples", 8), ("reserved", 32))  # fmt: skip
 REPAIRED_RANGE = (-3.28, 3.28)
+ANNOTATIONS = "EDF Annotations"
+# Problems no other reader can get past either: not worth a second and third attempt.
+_FINAL = ("empty file", "cannot read file")
 
 
 @dataclass
@@ -39,6 +47,7 @@ class EdfHeader:
     record_seconds: float
     signals: list[dict]
     warnings: list[str] = field(default_factory=list)
+    discontinuous: bool = False
 
     @property
     def record_samples(self) -> int:
@@ -94,8 +103,6 @@ def read_header(path: str | Path) -> EdfHeader:
         raise InputFileError(path, "EDF header truncated", field="signal header", expected=f"{expected_header} bytes",
                              found=f"{size} bytes")  # fmt: skip
     warnings: list[str] = []
-    if raw[192:197] == "EDF+D":
-        warnings.append("EDF+D (discontinuous): data records read back to back; gaps between them are not restored")
     header_bytes = _number(path, raw[184:192], "header bytes", int)
     if header_bytes != expected_header:
         warnings.append(f"header size field says {header_bytes} bytes; {ns} signals need {expected_header}: using "
@@ -115,7 +122,8 @@ def read_header(path: str | Path) -> EdfHeader:
     if record_seconds <= 0:
         raise InputFileError(path, "record duration must be positive", field="record duration",
                              found=str(record_seconds))  # fmt: skip
-    header = EdfHeader(path, _start(raw, warnings), expected_header, 0, record_seconds, signals, warnings)
+    header = EdfHeader(path, _start(raw, warnings), expected_header, 0, record_seconds, signals, warnings,
+                       discontinuous=raw[192:197] == "EDF+D")  # fmt: skip
     record_bytes = 2 * header.record_samples
     complete = (size - expected_header) // record_bytes if record_bytes else 0
     n_records = _number(path, raw[236:244], "number of records", int)
@@ -132,7 +140,21 @@ def read_header(path: str | Path) -> EdfHeader:
 
 
 def channel_labels(path: str | Path) -> list[str]:
-    return read_header(path).labels
+    try:
+        return read_header(path).labels
+    except InputFileError as own:
+        return _fallback(own, edf_libraries.channel_labels, path)
+
+
+def _fallback(own: InputFileError, reader, *args):
+    """Try edfio, then pyedflib, on a file our parser refused; if they refuse it too, raise our (clearer) error."""
+    if own.problem in _FINAL:
+        raise own
+    try:
+        return reader(*args, reason=str(own))
+    except edf_libraries.LibrariesRefused as refused:
+        raise InputFileError(own.file, f"{own.problem} (nor can edfio or pyedflib read it: {refused})",
+                             field=own.field, expected=own.expected, found=own.found) from own  # fmt: skip
 
 
 def _scale(s: dict, path: Path) -> tuple[float, float, list[str]]:
@@ -154,7 +176,10 @@ def _scale(s: dict, path: Path) -> tuple[float, float, list[str]]:
 
 def read(path: str | Path, labels=None) -> Recording:
     """Decode ``labels`` (all when ``None``) in physical units (float32)."""
-    header = read_header(path)
+    try:
+        header = read_header(path)
+    except InputFileError as own:
+        return _fallback(own, edf_libraries.read, Path(path), labels)
     path = header.path
     wanted = header.labels if labels is None else list(labels)
     index = {label: i for i, label in reversed(list(enumerate(header.labels)))}
@@ -165,6 +190,8 @@ def read(path: str | Path, labels=None) -> Recording:
     data = np.memmap(path, dtype="<i2", mode="r", offset=header.header_bytes,
                      shape=(header.n_records, header.record_samples))  # fmt: skip
     starts = np.cumsum([0] + [s["samples"] for s in header.signals])
+    warnings = list(header.warnings)
+    onsets = _record_onsets(header, data, starts, warnings) if header.discontinuous else None
     channels = {}
     for label in wanted:
         i = index[label]
@@ -173,6 +200,48 @@ def read(path: str | Path, labels=None) -> Recording:
         digital = data[:, starts[i] : starts[i + 1]].reshape(-1)
         values = (digital * np.float32(gain) + np.float32(offset)).astype(np.float32, copy=False)
         rate = s["samples"] / header.record_seconds
+        if onsets is not None:
+            values = _place_records(values, onsets, rate, s["samples"], header.record_seconds)
         channels[label] = Channel(label, values, rate, s["unit"], [f"{label}: {n}" for n in notes])
     del data
-    return Recording(path, channels, header.start, header.n_records * header.record_seconds, list(header.warnings))
+    duration = header.n_records * header.record_seconds if onsets is None else onsets[-1] + header.record_seconds
+    return Recording(path, channels, header.start, float(duration), warnings)
+
+
+def _record_onsets(header: EdfHeader, data: np.ndarray, starts: np.ndarray, warnings: list[str]) -> np.ndarray | None:
+    """Each data record's onset (s after the start time) from its time-keeping annotation (the first TAL of the
+    first annotation signal), or ``None`` (records back to back, with a warning) when they are unusable."""
+    if ANNOTATIONS not in header.labels:
+        warnings.append("EDF+D without an annotation signal: data records read back to back")
+        return None
+    i = header.labels.index(ANNOTATIONS)
+    tals = np.ascontiguousarray(data[:, starts[i] : starts[i + 1]]).view(np.uint8)
+    onsets = np.empty(header.n_records)
+    for k, record in enumerate(tals):
+        first = bytes(record).split(b"\x14", 1)[0]
+        try:
+            onsets[k] = float(first.split(b"\x15", 1)[0])
+        except ValueError:
+            warnings.append(f"EDF+D record {k}: no time-keeping annotation ({first[:20]!r}); records read back to back")
+            return None
+    ends = onsets[:-1] + header.record_seconds
+    if (onsets < 0).any() or (onsets[1:] < ends - 1e-6).any():
+        warnings.append("EDF+D record onsets overlap or run backwards; records read back to back")
+        return None
+    gaps = onsets[1:] - ends
+    if onsets[0] > 0:
+        gaps = np.r_[onsets[0], gaps]
+    if (gaps > 1e-6).any():
+        count = int((gaps > 1e-6).sum())
+        warnings.append(f"EDF+D: {count} gap{'s' if count > 1 else ''} ({float(gaps.sum()):.1f} s in all) restored "
+                        "as missing samples (NaN)")  # fmt: skip
+    return onsets
+
+
+def _place_records(values: np.ndarray, onsets: np.ndarray, rate: float, per_record: int, record_s: float):
+    """Samples of back-to-back records -> a clock-time grid with NaN where no record covers it."""
+    out = np.full(round((onsets[-1] + record_s) * rate), np.nan, dtype=np.float32)
+    first = np.round(onsets * rate).astype(np.int64)
+    index = (first[:, None] + np.arange(per_record)).reshape(-1)
+    out[index] = values
+    return out

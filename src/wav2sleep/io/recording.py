@@ -55,6 +55,7 @@ class Recording:
 # Extension -> reader module. WFDB records are named by their header (``.hea``); the data files beside it.
 READERS: dict[str, str] = {
     ".edf": "wav2sleep.io.edf",
+    ".bdf": "wav2sleep.io.edf",  # BDF/BDF+ (24-bit) go through the library fallback
     ".hea": "wav2sleep.io.wfdb_record",
     ".csv": "wav2sleep.io.tabular",
     ".parquet": "wav2sleep.io.tabular",

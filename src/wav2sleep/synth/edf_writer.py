@@ -22,8 +22,10 @@ def _physical_range(x: np.ndarray) -> tuple[float, float]:
     return round(lo - margin, 3), round(hi + margin, 3)
 
 
-def write_edf(path: str | Path, channels: Sequence[EdfChannel], start: datetime) -> Path:
-    """Write ``channels`` as a plain EDF with 1-s data records starting at ``start`` (atomically).
+def write_edf(path: str | Path, channels: Sequence[EdfChannel], start: datetime,
+              annotations: Sequence[tuple[float, str]] = ()) -> Path:  # fmt: skip
+    """Write ``channels`` as a plain EDF with 1-s data records starting at ``start`` (atomically); with
+    ``annotations`` ((onset s, text) pairs) an EDF+C with an annotation signal.
 
     Every rate must be a whole number of samples per second and every channel must cover the same duration.
     """
@@ -44,7 +46,9 @@ def write_edf(path: str | Path, channels: Sequence[EdfChannel], start: datetime)
                 digital_range=DIGITAL,
             )
         )
-    edf = edfio.Edf(signals, starttime=start.time(), recording=edfio.Recording(startdate=start.date()))
+    notes = [edfio.EdfAnnotation(onset, None, text) for onset, text in annotations]
+    edf = edfio.Edf(signals, starttime=start.time(), recording=edfio.Recording(startdate=start.date()),
+                    annotations=notes or None)  # fmt: skip
     with atomic_path(path) as tmp:
         edf.write(tmp)
     return Path(path)

@@ -29,6 +29,7 @@ __all__ = ["FaultCase", "FAULT_CASES", "write_fault_corpus", "MANIFEST_FILE", "p
 
 MANIFEST_FILE = "manifest.json"
 FAULT_HOURS = 40 / 60
+PAUSE_AT_S, PAUSE_S = 600, 300  # the discontinuous_edf case: a 5-min pause after 10 min
 START = datetime(2002, 3, 4, 22, 15, 0)
 SHHS = get_corpus("shhs")
 CHANNELS = {"ECG": "ECG", "ABD": "ABDO RES", "THX": "THOR RES", "EOG-L": "EOG(L)", "EOG-R": "EOG(R)"}
@@ -69,6 +70,8 @@ FAULT_CASES: tuple[FaultCase, ...] = tuple(FaultCase(*row) for row in (
     ("empty_xml", "failed", "empty", "0-byte XML"),
     ("not_an_edf", "failed", "edf", "random bytes named .edf"),
     ("no_stage_events", "failed", "stage", "XML without Stages|Stages events"),
+    ("discontinuous_edf", "flagged", "edf+d", "EDF+D paused 5 min after 10 min: gap restored as missing samples "
+     "(NaN, so QC flags it), its epochs unscored"),
 ))  # fmt: skip
 
 
@@ -138,8 +141,13 @@ def _write_case(root: Path, session: str, case: FaultCase, seed: int) -> dict:
         expected = stages[:-40].astype(int).tolist() + [-1] * 40
     elif case.name == "no_stage_events":
         xml_kwargs = {"stage_events": []}
+    elif case.name == "discontinuous_edf":  # records from 600 s on were recorded after a 300-s pause
+        xml_kwargs = {"stage_events": [(e * 30.0 + (PAUSE_S if e * 30 >= PAUSE_AT_S else 0), 30.0, int(c))
+                                       for e, c in enumerate(stages)]}  # fmt: skip
+        pause_epoch = PAUSE_AT_S // EPOCH_SECONDS
+        expected = [*expected[:pause_epoch], *[-1] * (PAUSE_S // EPOCH_SECONDS), *expected[pause_epoch:]]
 
-    write_edf(edf, channels, START)
+    write_edf(edf, channels, START, [(0.0, "Recording starts")] if case.name == "discontinuous_edf" else ())
     write_nsrr_xml(xml, xml_kwargs.pop("stages", stages), START, **xml_kwargs)
     _break_files(case.name, edf, xml, seed)
     return {"case": case.name, "session": session, "files": [str(edf.relative_to(root.parent)),
@@ -165,9 +173,25 @@ def _break_files(name: str, edf: Path, xml: Path, seed: int) -> None:
         "empty_edf": lambda: edf.write_bytes(b""),
         "empty_xml": lambda: xml.write_bytes(b""),
         "not_an_edf": lambda: edf.write_bytes(np.random.default_rng(seed).bytes(4096)),
+        "discontinuous_edf": lambda: _pause(edf, PAUSE_AT_S, PAUSE_S),
     }  # fmt: skip
     if name in actions:
         actions[name]()
+
+
+def _pause(edf: Path, at_s: int, pause_s: int) -> None:
+    """Make an EDF+C (1-s records, annotation signal last) discontinuous: records from ``at_s`` on get time-keeping
+    onsets ``pause_s`` later, as a recorder paused for that long would have written them."""
+    raw = bytearray(edf.read_bytes())
+    ns = _header_ns(raw)
+    header_bytes, n_records = int(raw[184:192]), int(raw[236:244])
+    samples = [int(_field(raw, i, "samples")) for i in range(ns)]
+    record_bytes, tal_bytes = 2 * sum(samples), 2 * samples[-1]
+    raw[192:197] = b"EDF+D"
+    for k in range(at_s, n_records):
+        at = header_bytes + (k + 1) * record_bytes - tal_bytes
+        raw[at : at + tal_bytes] = f"+{k + pause_s}\x14\x14\x00".encode().ljust(tal_bytes, b"\x00")
+    edf.write_bytes(bytes(raw))
 
 
 def _field(raw: bytes, signal: int, field: str) -> str:

@@ -1,0 +1,99 @@
+"""EDF/EDF+/BDF/BDF+ through edfio, then pyedflib: the fallback for files our own EDF parser does not take.
+
+Slower and heavier than our memory-mapped reader (edfio reads BDF whole; pyedflib decodes through its C library),
+but they cover formats and header variants we do not parse ourselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from wav2sleep.errors import InputFileError
+from wav2sleep.io.recording import Channel, Recording
+
+__all__ = ["LibrariesRefused", "channel_labels", "read"]
+
+
+class LibrariesRefused(Exception):
+    """Neither edfio nor pyedflib could open the file; the message holds both reasons."""
+
+
+def _is_bdf(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(8) == b"\xffBIOSEMI"
+
+
+def _edfio(path: Path, labels: Sequence[str] | None) -> tuple[list[str], Recording | None]:
+    import edfio
+
+    edf = (edfio.read_bdf if _is_bdf(path) else edfio.read_edf)(path)
+    signals = {}
+    for s in edf.signals:
+        signals.setdefault(s.label, s)  # duplicate labels: the first, as our reader does
+    try:
+        start = datetime.combine(edf.startdate, edf.starttime)
+    except Exception:  # anonymised or unreadable date: clock times unknown
+        start = None
+    names = [s.label for s in edf.signals]
+    if labels is False:
+        return names, None
+    channels = {label: Channel(label, np.asarray(signals[label].data, dtype=np.float32),
+                               float(signals[label].sampling_frequency), signals[label].physical_dimension)
+                for label in _wanted(path, names, labels)}  # fmt: skip
+    return names, Recording(path, channels, start, float(edf.duration))
+
+
+def _pyedflib(path: Path, labels: Sequence[str] | None) -> tuple[list[str], Recording | None]:
+    import pyedflib
+
+    with pyedflib.EdfReader(str(path)) as f:
+        names = list(f.getSignalLabels())
+        if labels is False:
+            return names, None
+        channels = {}
+        for label in _wanted(path, names, labels):
+            i = names.index(label)
+            channels[label] = Channel(label, f.readSignal(i).astype(np.float32), float(f.getSampleFrequency(i)),
+                                      f.getPhysicalDimension(i))  # fmt: skip
+        return names, Recording(path, channels, f.getStartdatetime(), float(f.getFileDuration()))
+
+
+def _wanted(path: Path, names: list[str], labels: Sequence[str] | None) -> list[str]:
+    wanted = list(dict.fromkeys(names)) if labels is None else list(labels)
+    missing = [label for label in wanted if label not in names]
+    if missing:
+        raise InputFileError(path, "channel not found", field=", ".join(missing), expected="one of the file's",
+                             found=", ".join(names))  # fmt: skip
+    return wanted
+
+
+def _first_that_reads(path: Path, labels, reason: str) -> tuple[list[str], Recording | None]:
+    refusals = []
+    for name, reader in (("edfio", _edfio), ("pyedflib", _pyedflib)):
+        try:
+            names, recording = reader(path, labels)
+        except InputFileError:
+            raise  # the file was read; a requested channel is not in it
+        except Exception as exc:  # each library has its own exception types for malformed files
+            message = str(exc).replace(f"{path}: ", "").strip()  # the path is already in our message
+            refusals.append(f"{name}: {message or type(exc).__name__}")
+            continue
+        if recording is not None:
+            recording.warnings.append(f"read with {name} ({reason})")
+        return names, recording
+    raise LibrariesRefused("; ".join(refusals))
+
+
+def channel_labels(path: str | Path, *, reason: str) -> list[str]:
+    """The channel labels, as the first library that can open ``path`` reports them."""
+    return _first_that_reads(Path(path), False, reason)[0]
+
+
+def read(path: str | Path, labels: Sequence[str] | None = None, *, reason: str) -> Recording:
+    """Decode ``labels`` (all when ``None``) with the first library that can open ``path``; ``reason`` (why our own
+    reader did not) goes into the recording's warnings."""
+    return _first_that_reads(Path(path), labels, reason)[1]
