@@ -41,10 +41,22 @@ def test_units_to_millivolts():
     x = np.ones(4, dtype=np.float32)
     assert scale_units(x, "uV", "ECG")[0][0] == pytest.approx(1e-3)
     assert scale_units(x, "V", "EOG-L")[0][0] == pytest.approx(1e3)
-    assert scale_units(x, "mV", "ECG")[1] == []
-    _, warn = scale_units(x, "furlong", "ECG")
-    assert "unit 'furlong' not a voltage unit" in warn[0]
-    assert scale_units(x, "", "THX") == (x, [])  # belts are not voltages
+    assert scale_units(x, "mV", "ECG")[1:] == ([], [])
+    _, warn, flags = scale_units(x, "furlong", "ECG")
+    assert "unit 'furlong' not a voltage unit" in warn[0] and flags == ["unknown unit"]
+    assert scale_units(x, "", "THX") == (x, [], [])  # belts are not voltages
+
+
+@pytest.mark.parametrize(("signal", "amplitude_mv"), [("ECG", 1.5), ("ECG", 0.4), ("EOG-L", 0.3), ("EOG-R", 0.05)])
+@pytest.mark.parametrize(("unit", "per_mv"), [("uV", 1e3), ("mV", 1.0), ("V", 1e-3)])
+def test_blank_units_are_inferred_from_the_amplitude(signal, amplitude_mv, unit, per_mv):
+    t = np.arange(0, 60, 1 / 256)
+    mv = (amplitude_mv * np.sin(2 * np.pi * 1.1 * t) ** 15).astype(np.float32)  # peaky, like R waves
+    scaled, warn, flags = scale_units(mv * np.float32(per_mv), "", signal)
+    np.testing.assert_allclose(scaled, mv, rtol=1e-5, atol=1e-7)
+    assert f"inferred {unit}" in warn[0] and flags == []
+    _, warn, flags = scale_units(np.zeros(100, np.float32), " ", signal)
+    assert "amplitude unusable" in warn[0] and flags == ["unknown unit"]
 
 
 def test_qc_flags():

@@ -26,6 +26,9 @@ RESAMPLE_MODES = ("soxr", "linear")
 # Factor to millivolts, for units spelled the ways EDF headers spell them.
 VOLTAGE_UNITS = {"uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "microv": 1e-3, "mv": 1.0, "v": 1e3, "volts": 1e3, "nv": 1e-6}
 IMPLAUSIBLE_MV = {"ECG": 20.0, "EOG-L": 10.0, "EOG-R": 10.0}
+# Typical robust amplitude (99th percentile of |x - median|) in mV, to infer a blank unit: uV, mV and V readings of
+# the same signal lie three decades apart, so the nearest on a log scale is unambiguous for real recordings.
+TYPICAL_MV = {"ECG": 1.0, "EOG-L": 0.2, "EOG-R": 0.2}
 
 
 def resample(x: np.ndarray, fs_in: float, fs_out: float, mode: str = "soxr") -> np.ndarray:
@@ -58,16 +61,39 @@ def to_model_rate(x: np.ndarray, fs: float, signal: str, n_epochs: int, mode: st
     return np.pad(out, (0, need - out.shape[0]))
 
 
-def scale_units(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list[str]]:
-    """Voltage signals (ECG, EOG) to mV; belts and pleth are left as they are (they are standardised later)."""
+def scale_units(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """Voltage signals (ECG, EOG) to mV -> (samples, warnings, QC flags); belts and pleth are left as they are
+    (they are standardised later).
+
+    A blank unit is inferred from the amplitude (uV, mV or V, whichever puts it nearest the signal's typical
+    amplitude) and reported: a repair. A unit that is not a voltage (or a blank one with no usable amplitude) keeps
+    the values as if mV and flags ``unknown unit``: the channel may not be what its label says.
+    """
     if signal_spec(signal).kind != "voltage":
-        return x, []
+        return x, [], []
     key = unit.strip().lower().replace(" ", "")
+    if not key:
+        inferred = _unit_from_amplitude(x, signal)
+        if inferred is not None:
+            factor = VOLTAGE_UNITS[inferred.lower()]
+            return (x * np.float32(factor) if factor != 1.0 else x), [
+                f"{signal}: unit blank; inferred {inferred} from the amplitude and scaled to mV"], []  # fmt: skip
+        return x, [f"{signal}: unit blank and amplitude unusable; values kept as if mV"], ["unknown unit"]
     if key in VOLTAGE_UNITS:
         factor = VOLTAGE_UNITS[key]
-        return (x * np.float32(factor) if factor != 1.0 else x), []
-    found = repr(unit) if unit.strip() else "blank"
-    return x, [f"{signal}: unit {found} not a voltage unit (uV, mV, V); values kept as if mV"]
+        return (x * np.float32(factor) if factor != 1.0 else x), [], []
+    return x, [f"{signal}: unit {unit!r} not a voltage unit (uV, mV, V); values kept as if mV"], ["unknown unit"]
+
+
+def _unit_from_amplitude(x: np.ndarray, signal: str) -> str | None:
+    finite = x[np.isfinite(x)]
+    if finite.size == 0:
+        return None
+    amplitude = float(np.percentile(np.abs(finite - np.median(finite)), 99))
+    if amplitude <= 0:
+        return None
+    distance = {u: abs(np.log10(amplitude * VOLTAGE_UNITS[u.lower()] / TYPICAL_MV[signal])) for u in ("uV", "mV", "V")}
+    return min(distance, key=distance.get)
 
 
 def qc_flags(x: np.ndarray, signal: str) -> list[str]:
@@ -99,9 +125,9 @@ def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr") -> tup
     out, meta, warnings = {}, {}, []
     for signal, channel in channels.items():
         warnings += channel.warnings
-        x, unit_warnings = scale_units(channel.data, channel.unit, signal)
+        x, unit_warnings, unit_flags = scale_units(channel.data, channel.unit, signal)
         warnings += unit_warnings
-        flags = qc_flags(x, signal)
+        flags = unit_flags + qc_flags(x, signal)
         if "nan" in flags:
             x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         if flags:

@@ -32,7 +32,7 @@ class IngestedNight:
 
     @property
     def flagged(self) -> bool:
-        return any(self.flags.values()) or any("unit" in w for w in self.warnings)
+        return any(self.flags.values())
 
 
 def read_stage_events(source: NightSource) -> StageEvents:

@@ -56,7 +56,7 @@ FAULT_CASES: tuple[FaultCase, ...] = tuple(FaultCase(*row) for row in (
     ("physical_min_eq_max", "repaired", "physical", "THX physical min equals physical max"),
     ("inverted_physical_range", "repaired", "inverted", "ABD physical min > physical max"),
     ("unknown_units", "flagged", "unit", "ECG unit 'furlong'"),
-    ("blank_units", "flagged", "unit", "ECG unit left blank"),
+    ("blank_units", "repaired", "unit blank; inferred mv", "ECG unit left blank: inferred from the amplitude"),
     ("flat_channel", "flagged", "flat", "ECG constant"),
     ("missing_channels", "failed", "no usable", "only EEG and SpO2, no model signal"),
     ("annotation_starts_late", "ok", "", "first stage event at 300 s: leading epochs unscored"),
