@@ -5,6 +5,8 @@
   size of the decoded signals it keeps (4 channels as float32 at their native rates);
 - the same night through a reference-style pipeline written here for comparison (pyedflib reads every channel,
   pandas interpolates linearly onto the union grid, as the original does): seconds and peak memory, once;
+- decoding the four picked channels of that night: our reader versus edfio (lazy loading) and pyedflib, seconds
+  (median) and peak traced memory, in one run (why ours comes first and the libraries are the fallback);
 - a corpus (7 datasets x 2 nights of 8 h) with 2 worker processes: nights per minute.
 """
 
@@ -71,6 +73,27 @@ def reference_style(source: NightSource) -> None:
     frame.to_parquet(source.recording.with_suffix(".ref.parquet"))
 
 
+def decode_ours(source: NightSource) -> None:
+    from wav2sleep.io import read_recording
+
+    read_recording(source.recording, list(LABELS.values()))
+
+
+def decode_edfio(source: NightSource) -> None:
+    import edfio
+
+    edf = edfio.read_edf(source.recording)
+    {s.label: s.data.astype(np.float32) for s in edf.signals if s.label in LABELS.values()}
+
+
+def decode_pyedflib(source: NightSource) -> None:
+    import pyedflib
+
+    with pyedflib.EdfReader(str(source.recording)) as f:
+        labels = f.getSignalLabels()
+        {label: f.readSignal(labels.index(label)).astype(np.float32) for label in LABELS.values()}
+
+
 def peak_mb(fn) -> float:
     tracemalloc.start()
     fn()
@@ -92,6 +115,12 @@ def main() -> None:
     t0 = time.perf_counter()
     ref_peak = peak_mb(lambda: reference_style(source))
     ref = {"seconds": time.perf_counter() - t0, "peak_traced_mb": ref_peak}
+    decoding = {}
+    for name, fn in (("ours", decode_ours), ("edfio", decode_edfio), ("pyedflib", decode_pyedflib)):
+        decoding[name] = {
+            **timed(lambda fn=fn: fn(source), repeats),
+            "peak_traced_mb": peak_mb(lambda fn=fn: fn(source)),
+        }
     corpus_hours = 2.0 if args.quick else 8.0
     write_corpus(tmp / "corpus", nights=2, hours=corpus_hours, seed=0)
     t0 = time.perf_counter()
@@ -105,6 +134,7 @@ def main() -> None:
                   "decoded_signals_mb": decoded_mb, "peak_over_decoded": night["peak_traced_mb"] / decoded_mb},
         "reference_style": ref,
         "speedup_vs_reference_style": ref["seconds"] / night["median_s"],
+        "decode_four_channels": decoding,
         "corpus": {"nights": 14, "hours_per_night": corpus_hours, "workers": 2, "seconds": corpus_s,
                    "nights_per_minute": 14 / corpus_s * 60},
         "machine": machine(),
