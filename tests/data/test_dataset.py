@@ -60,3 +60,5 @@ def test_zscore_excludes_padding_and_flip_is_per_element():
     share = (flipped[:, 0] < 0).float().mean().item()
     assert 0.45 < share < 0.55 and ((flipped == 1) | (flipped == -1)).all()
     assert (flipped == flipped[:, :1]).all()  # one sign per element
+    intervals = torch.rand(50, 8) + 0.5
+    assert torch.equal(polarity_flip({"IBI": intervals})["IBI"], intervals)  # beat intervals have no polarity

@@ -14,8 +14,8 @@ def test_reference_command_composes():
     assert cfg.model.name == "wav2sleep" and cfg.tune_batch_size and cfg.test and cfg.name == "NAME"
     assert list(cfg.inputs.signals) == ["ECG", "PPG", "ABD", "THX"] and "mros" in cfg.datasets.test
     for group, options in {
-        "inputs": ["ecg", "ppg", "no_ppg", "eog"],
-        "datasets": ["shhs", "mesa", "eog", "synthetic"],
+        "inputs": ["ecg", "ppg", "no_ppg", "eog", "ibi"],
+        "datasets": ["shhs", "mesa", "eog", "synthetic", "slpdb"],
     }.items():
         for option in options:
             assert compose_config([f"{group}={option}", "data_root=/x"])[group]

@@ -11,14 +11,24 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("root", help="store root (holds manifest.parquet)")
     p.add_argument("--scheme", choices=["paper", "census", "subject"], default="paper")
     p.add_argument("--seed", type=int, default=0, help="seed of the subject-wise split")
+    p.add_argument("--folds", type=int, help="with --scheme subject: K-fold cross-validation by subject, written as "
+                   "splits/subject-fold0.csv ... (train with split_scheme=subject-fold0, ...)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from wav2sleep.data.splits import read_split, write_split
+    from wav2sleep.data.splits import read_split, write_split, write_subject_folds
+    from wav2sleep.errors import ConfigError
 
-    path = write_split(args.root, args.scheme, args.seed)
-    counts = Counter(read_split(args.root, args.scheme).values())
-    print(f"{path}: " + ", ".join(f"{p} {counts.get(p, 0)}" for p in ("train", "val", "test", "none")))
+    if args.folds is not None:
+        if args.scheme != "subject":
+            raise ConfigError("--folds needs --scheme subject")
+        paths = write_subject_folds(args.root, args.folds, args.seed)
+        schemes = [p.stem for p in paths]
+    else:
+        schemes = [write_split(args.root, args.scheme, args.seed).stem]
+    for scheme in schemes:
+        counts = Counter(read_split(args.root, scheme).values())
+        print(f"{scheme}: " + ", ".join(f"{p} {counts.get(p, 0)}" for p in ("train", "val", "test", "none")))
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 from wav2sleep.corpora.base import (
     HYPNOGRAM_CSV,
     NSRR_XML,
+    SLPDB_AN,
     WSC_ALLSCORE,
     WSC_STG,
     Corpus,
@@ -14,6 +15,7 @@ from wav2sleep.corpora.base import (
     split_list,
 )
 from wav2sleep.corpora.nsrr import CCSHS, CFS, CHAT, MESA, MROS, SHHS, WSC
+from wav2sleep.corpora.physionet import SLPDB
 from wav2sleep.errors import ConfigError
 
 __all__ = [
@@ -28,20 +30,21 @@ __all__ = [
     "WSC_STG",
     "WSC_ALLSCORE",
     "HYPNOGRAM_CSV",
+    "SLPDB_AN",
 ]
 
-CORPORA: dict[str, Corpus] = {c.name: c for c in (SHHS, MESA, WSC, CCSHS, CFS, CHAT, MROS)}
-NSRR_DATASETS: tuple[str, ...] = tuple(CORPORA)
+NSRR_DATASETS: tuple[str, ...] = ("shhs", "mesa", "wsc", "ccshs", "cfs", "chat", "mros")
+CORPORA: dict[str, Corpus] = {c.name: c for c in (SHHS, MESA, WSC, CCSHS, CFS, CHAT, MROS, SLPDB)}
 
 
 def get_corpus(name: str) -> Corpus:
-    """The layout of NSRR dataset ``name``."""
+    """The layout of dataset ``name`` (the seven NSRR datasets and SLPDB)."""
     try:
         return CORPORA[name.lower()]
     except KeyError:
-        raise ConfigError(f"unknown dataset {name!r}; known: {', '.join(NSRR_DATASETS)}") from None
+        raise ConfigError(f"unknown dataset {name!r}; known: {', '.join(CORPORA)}") from None
 
 
 def recognise(folder: Path) -> Corpus | None:
-    """The NSRR dataset a folder holds, from its name (``.../shhs``, trailing slash or not), else ``None``."""
+    """The dataset a folder holds, from its name (``.../shhs``, trailing slash or not), else ``None``."""
     return CORPORA.get(Path(folder).resolve().name.lower())

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["NightSource", "Corpus", "NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "split_list"]
+__all__ = ["NightSource", "Corpus", "NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "split_list"]
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
 WSC_ALLSCORE = "wsc-allscore"
 HYPNOGRAM_CSV = "hypnogram-csv"
+SLPDB_AN = "slpdb-an"
 XML_DIR = "polysomnography/annotations-events-nsrr"
 
 
@@ -47,18 +48,19 @@ class Corpus:
     annotation_format: str
     subject_visit: Callable[[str], tuple[str, str]]
     has_splits: bool = True
+    recording_suffix: str = ".edf"
 
     def discover(self, folder: Path) -> list[NightSource]:
         """Every night under ``folder``, sorted by session.
 
-        NSRR nights are found by their annotation file, WSC nights by their EDF; a missing partner file is kept
+        NSRR nights are found by their annotation file, others by their recording; a missing partner file is kept
         (``recording`` that does not exist, or ``annotation=None``) so that ingest reports it instead of silently
         skipping the night.
         """
         if self.annotation_format == NSRR_XML:
             sessions = [p.name.removesuffix("-nsrr.xml") for p in (folder / XML_DIR).rglob("*-nsrr.xml")]
         else:
-            sessions = [p.stem for p in folder.rglob("*.edf") if not p.stem.endswith("_fixed")]
+            sessions = [p.stem for p in folder.rglob("*" + self.recording_suffix) if not p.stem.endswith("_fixed")]
         nights = []
         for session in sorted(set(sessions)):
             if not self.session_pattern.fullmatch(session):

@@ -7,6 +7,9 @@ Schemes:
   ``none``;
 - ``subject``: deterministic subject-wise split for any dataset: a subject's hash decides its partition, so every
   visit of a subject (SHHS visits 1 and 2) lands in the same one, and adding nights never moves existing subjects.
+- ``subject-fold{i}`` (``write_subject_folds``): K-fold cross-validation by subject, for small datasets such as
+  SLPDB: each dataset's subjects are dealt into K folds in hash order; fold i tests on fold i, validates on fold
+  i+1 and trains on the rest, so every subject is tested exactly once.
 """
 
 from __future__ import annotations
@@ -21,15 +24,19 @@ from wav2sleep.corpora import split_list
 from wav2sleep.errors import ConfigError
 from wav2sleep.store import read_manifest, write_text_atomic
 
-__all__ = ["SCHEMES", "PARTITIONS", "assign", "write_split", "read_split", "split_path"]
+__all__ = ["SCHEMES", "PARTITIONS", "assign", "write_split", "write_subject_folds", "read_split", "split_path"]
 
 SCHEMES = ("paper", "census", "subject")
 PARTITIONS = ("train", "val", "test")
 
 
-def _subject_partition(dataset: str, subject: str, seed: int, fractions: Sequence[float]) -> str:
+def _subject_hash(dataset: str, subject: str, seed: int) -> float:
     digest = hashlib.sha256(f"{seed}:{dataset}:{subject}".encode()).digest()
-    u = int.from_bytes(digest[:8], "big") / 2**64
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _subject_partition(dataset: str, subject: str, seed: int, fractions: Sequence[float]) -> str:
+    u = _subject_hash(dataset, subject, seed)
     edges = [sum(fractions[: i + 1]) for i in range(len(fractions))]
     return next((p for p, e in zip(PARTITIONS, edges, strict=True) if u < e), PARTITIONS[-1])
 
@@ -64,7 +71,30 @@ def split_path(root: str | Path, scheme: str) -> Path:
 
 def write_split(root: str | Path, scheme: str, seed: int = 0) -> Path:
     """Assign every usable night (status ok or flagged) of the store and write ``ROOT/splits/{scheme}.csv``."""
-    rows = assign(read_manifest(root, statuses=("ok", "flagged")), scheme, seed)
+    return _write(root, scheme, assign(read_manifest(root, statuses=("ok", "flagged")), scheme, seed))
+
+
+def write_subject_folds(root: str | Path, folds: int, seed: int = 0) -> list[Path]:
+    """Write ``ROOT/splits/subject-fold{i}.csv`` for i < ``folds`` (see the module docstring)."""
+    rows = read_manifest(root, statuses=("ok", "flagged"))
+    fold_of = {}
+    for dataset in sorted({r["dataset"] for r in rows}):
+        subjects = sorted({r["subject"] or r["session"] for r in rows if r["dataset"] == dataset},
+                          key=lambda s: _subject_hash(dataset, s, seed))  # fmt: skip
+        if len(subjects) < max(folds, 3):
+            raise ConfigError(f"{dataset}: {len(subjects)} subjects cannot fill {folds} folds (and a val fold)")
+        fold_of.update({(dataset, s): i % folds for i, s in enumerate(subjects)})
+    paths = []
+    for i in range(folds):
+        parts = {i: "test", (i + 1) % folds: "val"}
+        out = [{"dataset": r["dataset"], "session": r["session"], "subject": r["subject"],
+                "partition": parts.get(fold_of[(r["dataset"], r["subject"] or r["session"])], "train")}
+               for r in rows]  # fmt: skip
+        paths.append(_write(root, f"subject-fold{i}", out))
+    return paths
+
+
+def _write(root: str | Path, scheme: str, rows: list[dict]) -> Path:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=["dataset", "session", "subject", "partition"], lineterminator="\n")
     writer.writeheader()

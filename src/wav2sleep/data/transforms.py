@@ -114,11 +114,17 @@ def polarity_flip(signals: dict, generator=None, p: float = 0.5) -> dict:
     """Multiply each signal of each batch element by -1 with probability ``p`` (training augmentation).
 
     Sensor polarity varies between devices and montages (inverted ECG leads, belts), so the model should not rely on it.
+    Beat intervals have no polarity (a longer interval is a slower heart): they are left as they are.
     """
     import torch
 
+    from wav2sleep.signals import signal_spec
+
     out = {}
     for name, x in signals.items():
+        if signal_spec(name).kind == "interval":
+            out[name] = x
+            continue
         flip = torch.rand(x.shape[0], generator=generator, device="cpu") < p
         sign = torch.where(flip, -1.0, 1.0).to(x.device, x.dtype)
         out[name] = x * sign[:, None]

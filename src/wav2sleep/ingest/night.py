@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, WSC_ALLSCORE, WSC_STG, NightSource
+from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, WSC_ALLSCORE, WSC_STG, NightSource
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
+from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents, epochs_from_events
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 from wav2sleep.signals import EPOCH_SECONDS, pick_channel
@@ -21,7 +22,7 @@ __all__ = ["IngestedNight", "ingest_night", "DEFAULT_SIGNALS", "read_stage_event
 
 DEFAULT_SIGNALS = ("ECG", "PPG", "ABD", "THX")
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
-                      HYPNOGRAM_CSV: read_hypnogram_csv}  # fmt: skip
+                      HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations}  # fmt: skip
 
 
 @dataclass

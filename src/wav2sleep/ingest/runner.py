@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from wav2sleep.corpora import NSRR_DATASETS, NightSource, get_corpus, recognise
+from wav2sleep.corpora import CORPORA, NightSource, get_corpus, recognise
 from wav2sleep.errors import InputFileError
 from wav2sleep.ingest.generic import discover_generic
 from wav2sleep.ingest.night import DEFAULT_SIGNALS, ingest_night
@@ -48,7 +48,7 @@ class IngestSummary:
 
 def discover(folder: Path, dataset: str | None) -> tuple[str, list[NightSource], bool]:
     """(dataset name, nights, whether stages are required) for an NSRR layout or a generic folder."""
-    corpus = get_corpus(dataset) if dataset and dataset.lower() in NSRR_DATASETS else recognise(folder)
+    corpus = get_corpus(dataset) if dataset and dataset.lower() in CORPORA else recognise(folder)
     if corpus is not None:
         return corpus.name, corpus.discover(folder), True
     name = dataset or Path(folder).resolve().name

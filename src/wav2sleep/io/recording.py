@@ -57,6 +57,7 @@ READERS: dict[str, str] = {
     ".edf": "wav2sleep.io.edf",
     ".bdf": "wav2sleep.io.edf",  # BDF/BDF+ (24-bit) go through the library fallback
     ".hea": "wav2sleep.io.wfdb_record",
+    ".rr": "wav2sleep.io.beat_intervals",
     ".csv": "wav2sleep.io.tabular",
     ".parquet": "wav2sleep.io.tabular",
     ".npy": "wav2sleep.io.tabular",

@@ -1,0 +1,92 @@
+"""SLPDB (real PhysioNet data): beat intervals -> the RR channel, expert stages, ingestion, subject folds."""
+
+import re
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from wav2sleep.errors import InputFileError
+from wav2sleep.io import channel_labels, read_recording
+from wav2sleep.io.beat_intervals import RATE_HZ
+from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
+from wav2sleep.io.stage_events import epochs_from_events
+
+
+def _rows(path):
+    return [line.split() for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_rr_channel_from_normal_beats(shared_data):
+    path = shared_data / "slpdb" / "slp01a.rr"
+    assert channel_labels(path) == ["RR"]
+    rec = read_recording(path)
+    x = rec.channels["RR"].data
+    assert rec.start == datetime(1989, 1, 19, 23, 7) and rec.duration_s == 7200  # from slp01a.hea
+    assert rec.channels["RR"].rate_hz == RATE_HZ and x.size == int(7200 * RATE_HZ) and rec.channels["RR"].unit == "s"
+    normal = np.array([float(r[2]) for r in _rows(path) if r[1] == r[3] == "N"])
+    assert np.median(x) == pytest.approx(np.median(normal), rel=0.02)
+    assert x.min() >= 0.3 and x.max() <= 2.0 and not rec.warnings and not rec.channels["RR"].warnings
+
+
+def test_long_gaps_are_filled_and_reported(shared_data):
+    rec = read_recording(shared_data / "slpdb" / "slp03.rr")  # one 514-s interval in the file
+    warning = rec.channels["RR"].warnings[0]
+    seconds = int(re.search(r"\((\d+) s\)", warning).group(1))
+    assert 505 <= seconds <= 520 and "median interval" in warning
+    assert np.isfinite(rec.channels["RR"].data).all()
+
+
+def test_stages_from_the_an_file(shared_data):
+    path = shared_data / "slpdb" / "slp16.an"
+    events = read_slpdb_annotations(path)
+    aux = [line.split("\t")[1].split()[0] for line in path.read_text().splitlines()[1:] if line.strip()]
+    expected = {"W": 0, "1": 1, "2": 2, "3": 3, "4": 3, "R": 4, "MT": -1}
+    assert events.codes.tolist() == [expected[a] for a in aux]
+    assert events.onsets[0] == 780  # scoring starts 13 min in
+    stages, warnings = epochs_from_events(events, 720)
+    assert (stages[:26] == -1).all() and stages[26] == expected[aux[0]] and not warnings
+
+
+def test_a_beat_interval_file_can_be_staged(shared_data, tmp_path):
+    import torch
+
+    from wav2sleep.inference.stage import stage
+    from wav2sleep.models import create_model
+
+    torch.manual_seed(0)
+    model = create_model("wav2sleep", signals=("IBI",), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32})
+    hyp = stage(shared_data / "slpdb" / "slp67x.rr", model)
+    assert hyp.n_epochs == 154 and hyp.start is None  # its header gives a time of day but no date
+    assert hyp.metadata["channels"]["IBI"]["channel"] == "RR"
+
+
+def test_bad_rows_name_the_line(tmp_path):
+    path = tmp_path / "x.rr"
+    path.write_text("    0:00.000\t[0]\t0.8\tN\t    0:00.800\n    0:00.800\tN\tabc\tN\t0:01.6\n")
+    with pytest.raises(InputFileError, match=r"x.rr \[line 2\]: unreadable beat-interval row"):
+        read_recording(path)
+    path.write_text("")
+    with pytest.raises(InputFileError, match="too few normal beats"):
+        read_recording(path)
+
+
+def test_slpdb_ingests_with_subject_folds(shared_data, tmp_path):
+    from wav2sleep.data.splits import read_split, write_subject_folds
+    from wav2sleep.ingest.runner import ingest_folder
+    from wav2sleep.store import read_manifest, read_night
+
+    summary = ingest_folder(shared_data / "slpdb", tmp_path, signals="IBI", workers=2, progress=False)
+    assert summary.ok == 13 and summary.failed == 0
+    rows = {r["session"]: r for r in read_manifest(tmp_path)}
+    assert rows["slp01a"]["subject"] == rows["slp01b"]["subject"] == "slp01" and rows["slp67x"]["subject"] == "slp67"
+    night = read_night(tmp_path / rows["slp01a"]["path"])
+    assert night.n_epochs == 240 and night.signals["IBI"].shape == (240 * 256,)
+    an = read_slpdb_annotations(shared_data / "slpdb" / "slp01a.an")
+    np.testing.assert_array_equal(night.stages, epochs_from_events(an, 240)[0])
+    folds = [read_split(tmp_path, p.stem) for p in write_subject_folds(tmp_path, 4)]
+    tested = [s for f in folds for (_, s), part in f.items() if part == "test"]
+    assert sorted(tested) == sorted(rows)  # every night tested exactly once
+    for f in folds:
+        parts = {f[("slpdb", s)] for s in ("slp01a", "slp01b")}
+        assert len(parts) == 1 and set(f.values()) == {"train", "val", "test"}  # halves of a night stay together
