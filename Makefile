@@ -26,6 +26,7 @@ test-all: venv
 	$(PY) -m pytest -q
 
 bench: venv
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS),baseline]"
 	$(PY) benchmarks/run.py --out benchmarks/results
 
 lint: venv
