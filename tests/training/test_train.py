@@ -73,3 +73,15 @@ def test_causal_normalisation_is_trained_with_and_saved(tiny_config):
     assert load_model(summary["model_dir"]).normalisation == "causal"
     with pytest.raises(ConfigError, match="training.normalisation=minmax"):
         train(tiny_config("training.max_epochs=1", "training.normalisation=minmax"))
+
+
+def test_init_from_starts_from_a_trained_model(tiny_config, tmp_path):
+    first = train(tiny_config("training.max_epochs=1", f"output_dir={tmp_path / 'a'}"))
+    # With a learning rate of 0 the fine-tuned model must be exactly the one it started from.
+    tuned = train(tiny_config("training.max_epochs=1", "training.lr=0", f"init_from={first['model_dir']}",
+                              f"output_dir={tmp_path / 'b'}"))  # fmt: skip
+    a, b = load_model(first["model_dir"]).state_dict(), load_model(tuned["model_dir"]).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(ConfigError, match="init_from=.*do not fit"):
+        train(tiny_config("training.max_epochs=1", "inputs.signals=[ECG]", f"init_from={first['model_dir']}",
+                          f"output_dir={tmp_path / 'c'}"))  # fmt: skip

@@ -15,6 +15,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same bytes")
     p.add_argument("--broken", action="store_true", help="also write the fault corpus under OUT/broken/")
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--beat-nights", type=int, default=0, help="also write this many beat-interval nights (SLPDB "
+                   "formats .rr/.an) under OUT/ibi/, --hours long (default 8 h)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,4 +42,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(records)} nights ({hours:.1f} h) written to {args.out} in {seconds:.1f} s, {size / 1e6:.0f} MB")
     if args.broken:
         print(f"fault corpus: {Path(args.out) / 'broken'} (manifest.json names each case)")
+    if args.beat_nights:
+        from wav2sleep.synth.beats import write_beat_corpus
+
+        folder = write_beat_corpus(args.out, args.beat_nights, args.hours or 8.0, args.seed)
+        print(f"{args.beat_nights} beat-interval nights: {folder} (wav2sleep ingest {folder} --signals IBI)")
     return 0

@@ -1,22 +1,26 @@
-"""Any folder of EDF/BDF or WFDB recordings as a generic dataset, with hypnograms beside them when present.
+"""Any folder of EDF/BDF, WFDB or beat-interval recordings as a generic dataset, with hypnograms beside them.
 
-A recording ``x.edf`` (or ``x.bdf``, ``x.hea``) takes its stages from ``x-nsrr.xml``, ``x.xml`` or ``x.hypnogram.csv``
-in the same folder, if one exists. Session ids are the path below the folder with ``/`` written as ``__``.
+A recording ``x.edf`` (or ``x.bdf``, ``x.hea``, ``x.rr``) takes its stages from ``x-nsrr.xml``, ``x.xml``,
+``x.hypnogram.csv`` or ``x.an`` in the same folder, if one exists. Session ids are the path below the folder with ``/`` written as ``__``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, NightSource
+from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, NightSource
 
 __all__ = ["discover_generic"]
 
-ANNOTATIONS = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".hypnogram.csv", HYPNOGRAM_CSV))
+ANNOTATIONS = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".hypnogram.csv", HYPNOGRAM_CSV), (".an", SLPDB_AN))
+RECORDINGS = (".edf", ".bdf", ".hea", ".rr")
 
 
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
-    recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".edf", ".bdf", ".hea") and p.is_file())
+    recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS and p.is_file())
+    beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}
+    # A record with beat intervals (x.rr) is read from them: its x.hea then only gives the start and length.
+    recordings = [p for p in recordings if not (p.suffix == ".hea" and p.with_suffix("") in beat_files)]
     nights = []
     for path in recordings:
         if path.stem.endswith("_fixed") or path.with_name(path.stem + "_fixed.edf").exists():

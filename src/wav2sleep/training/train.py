@@ -70,6 +70,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     model.normalisation = str(cfg.training.normalisation)
     if model.normalisation not in NORMALISATIONS:
         raise ConfigError(f"training.normalisation={model.normalisation}; choose from {', '.join(NORMALISATIONS)}")
+    if cfg.get("init_from"):
+        _initialise(model, str(cfg.init_from))
     masking = cfg.inputs.get("masking")
     masker = ModalityMasker(dict(masking.drop), list(masking.backups or [])) if masking else None
     t = cfg.training
@@ -139,6 +141,16 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                "mlflow_run_id": logger.run_id, "tracking_uri": tracking_uri, "results": results}  # fmt: skip
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return summary
+
+
+def _initialise(model: torch.nn.Module, source: str) -> None:
+    """Start from the weights of the model folder ``source`` (fine-tuning); it must have the same shapes."""
+    from wav2sleep.models import load_model
+
+    try:
+        model.load_state_dict(load_model(source).state_dict())
+    except RuntimeError as exc:
+        raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
 
 
 def _best_checkpoint(last: Path) -> tuple[str, float | None]:
