@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from wav2sleep.corpora import CORPORA, NSRR_XML, WSC_ALLSCORE, WSC_STG, get_corpus, recognise, split_list
+from wav2sleep.corpora import NSRR_DATASETS, NSRR_XML, WSC_ALLSCORE, WSC_STG, get_corpus, recognise, split_list
 from wav2sleep.errors import ConfigError
 
 SPLITS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "splits"
@@ -31,8 +31,17 @@ def test_paths_and_subjects(key, expected):
     assert (corpus.edf_relpath(key[1]), *corpus.subject_visit(key[1])) == expected
 
 
+def test_slpdb_is_recognised_and_has_no_paper_lists(shared_data):
+    corpus = recognise(shared_data / "slpdb")
+    assert corpus is not None and corpus.name == "slpdb" and not corpus.has_splits
+    assert not any(split_list("slpdb", part) for part in ("train", "val", "test"))
+    nights = corpus.discover(shared_data / "slpdb")
+    assert len(nights) == 13 and all(n.annotation is not None and n.recording.suffix == ".rr" for n in nights)
+
+
 def test_every_split_id_matches_its_dataset_pattern():
-    for name, corpus in CORPORA.items():
+    for name in NSRR_DATASETS:
+        corpus = get_corpus(name)
         ids = [i for part in ("train", "val", "test") for i in split_list(name, part)]
         assert ids, name
         assert all(corpus.session_pattern.fullmatch(i) for i in ids), name

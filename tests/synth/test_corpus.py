@@ -9,7 +9,7 @@ import numpy as np
 import pyedflib
 import pytest
 
-from wav2sleep.corpora import CORPORA, get_corpus
+from wav2sleep.corpora import NSRR_DATASETS, get_corpus
 from wav2sleep.signals import EPOCH_SECONDS, SIGNALS
 from wav2sleep.synth import TRUTH_FILE
 from wav2sleep.synth.layouts import EXTRA_CHANNELS, LAYOUTS
@@ -17,8 +17,9 @@ from wav2sleep.synth.layouts import EXTRA_CHANNELS, LAYOUTS
 
 def test_every_dataset_has_its_layout_and_is_discovered(synth_corpus):
     root, records = synth_corpus
-    assert {r.dataset for r in records} == set(CORPORA)
-    for name, corpus in CORPORA.items():
+    assert {r.dataset for r in records} == set(NSRR_DATASETS)
+    for name in NSRR_DATASETS:
+        corpus = get_corpus(name)
         found = {n.session: n for n in corpus.discover(root / name)}
         expected = {r.session: r for r in records if r.dataset == name}
         assert set(found) == set(expected)
@@ -124,7 +125,7 @@ def test_aliases_vary_across_nights():
     """Across a corpus, channel labels rotate so that every alias the layouts list occurs."""
     from wav2sleep.synth.corpus import plan_corpus
 
-    plans = plan_corpus(list(CORPORA), nights=6, hours=1.0, seed=1)
+    plans = plan_corpus(list(NSRR_DATASETS), nights=6, hours=1.0, seed=1)
     used = {(p.dataset, sig, label) for p in plans for sig, label in p.channels.items()}
     for name, layout in LAYOUTS.items():
         for sig, options in layout.labels.items():

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.corpora import NSRR_DATASETS, get_corpus, split_list
+from wav2sleep.errors import ConfigError
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.store.atomic import write_text_atomic
 from wav2sleep.synth.annotations import write_nsrr_xml, write_wsc_allscore, write_wsc_stg
@@ -148,7 +149,11 @@ def write_corpus(
     night's stages, channels and start. ``broken=True`` adds the fault corpus under ``out/broken/``.
     """
     root = Path(out)
-    plans = plan_corpus([get_corpus(d).name for d in datasets], nights, hours, seed)
+    names = [get_corpus(d).name for d in datasets]
+    if not set(names) <= set(NSRR_DATASETS):
+        raise ConfigError(f"the synthetic corpus has the NSRR layouts ({', '.join(NSRR_DATASETS)}), not "
+                          f"{', '.join(sorted(set(names) - set(NSRR_DATASETS)))}; beat intervals: --beat-nights")  # fmt: skip
+    plans = plan_corpus(names, nights, hours, seed)
     workers = workers or min(os.cpu_count() or 1, len(plans)) or 1
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
