@@ -12,7 +12,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", required=True, help="store root")
     p.add_argument("--datasets", default=None, help="comma-separated datasets (default: all in the partition)")
     p.add_argument("--subsets", default="all,ECG,ECG+THX,PPG,PPG+THX", help="signal subsets, comma-separated")
-    p.add_argument("--scheme", default="paper", help="split scheme (paper, census, subject)")
+    p.add_argument("--scheme", default="paper", help="split scheme (paper, census, subject, subject-fold0, ...)")
     p.add_argument("--partition", default="test", help="train, val or test")
     p.add_argument("--out", default=None, help="folder for results.md/.csv and confusion PNGs")
 
