@@ -80,13 +80,10 @@ class StagingModule(L.LightningModule):
         present = batch["present"]
         batch_size = len(batch["labels"])
         for g, subset in enumerate(self.val_groups):
-            if subset is None:
-                keep, signals = torch.ones(batch_size, dtype=torch.bool), list(batch["signals"])
-            else:
-                keep = torch.ones(batch_size, dtype=torch.bool)
-                for name in subset:
-                    keep &= present[name].cpu() if name in present else torch.zeros(batch_size, dtype=torch.bool)
-                signals = list(subset)
+            signals = list(batch["signals"]) if subset is None else list(subset)
+            keep = torch.ones(batch_size, dtype=torch.bool)  # a subset is scored on the nights with all its signals
+            for name in subset or ():
+                keep &= present[name].cpu() if name in present else torch.zeros_like(keep)
             rows = keep.nonzero().flatten()
             if not len(rows):
                 continue
