@@ -167,7 +167,7 @@ def test_both_fallback_libraries_agree(tmp_path):
                              "physical_min": -100, "digital_max": 8388607, "digital_min": -8388608}])  # fmt: skip
         w.setStartdatetime(START)
         w.writeSamples([np.linspace(-50, 50, 128 * 30)])
-    (names_a, a), (names_b, b) = _edfio(path, None), _pyedflib(path, None)
+    (names_a, a), (names_b, b) = _edfio(path, None, names_only=False), _pyedflib(path, None, names_only=False)
     assert names_a == names_b == ["Pleth"] and a.start == b.start == START and a.duration_s == b.duration_s == 30
     np.testing.assert_allclose(a.channels["Pleth"].data, b.channels["Pleth"].data, atol=1e-4)
     np.testing.assert_allclose(a.channels["Pleth"].data, np.linspace(-50, 50, 128 * 30), atol=1e-3)

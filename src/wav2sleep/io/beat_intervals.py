@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.recording import Channel, Recording
+from wav2sleep.io.recording import Channel, Recording, wanted_channels
 from wav2sleep.signals import EPOCH_SECONDS, signal_spec
 
 __all__ = ["channel_labels", "read", "parse_clock", "LABEL"]
@@ -87,10 +87,7 @@ def _header(path: Path) -> tuple[datetime | None, float | None]:
 
 def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
-    wanted = [LABEL] if labels is None else list(labels)
-    if wanted != [LABEL]:
-        raise InputFileError(path, "channel not found", field=", ".join(w for w in wanted if w != LABEL) or "?",
-                             expected="one of the file's", found=LABEL)  # fmt: skip
+    wanted_channels(path, [LABEL], labels)
     ends, intervals = _beats(path)
     start, duration = _header(path)
     duration = duration or float(ends[-1])

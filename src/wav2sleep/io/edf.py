@@ -26,7 +26,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import edf_libraries
-from wav2sleep.io.recording import Channel, Recording
+from wav2sleep.io.recording import Channel, Recording, wanted_channels
 
 __all__ = ["EdfHeader", "read_header", "channel_labels", "read"]
 
@@ -181,12 +181,8 @@ def read(path: str | Path, labels=None) -> Recording:
     except InputFileError as own:
         return _fallback(own, edf_libraries.read, Path(path), labels)
     path = header.path
-    wanted = header.labels if labels is None else list(labels)
+    wanted = wanted_channels(path, header.labels, labels)
     index = {label: i for i, label in reversed(list(enumerate(header.labels)))}
-    missing = [lab for lab in wanted if lab not in index]
-    if missing:
-        raise InputFileError(path, "channel not found", field=", ".join(missing), expected="one of the file's",
-                             found=", ".join(header.labels))  # fmt: skip
     data = np.memmap(path, dtype="<i2", mode="r", offset=header.header_bytes,
                      shape=(header.n_records, header.record_samples))  # fmt: skip
     starts = np.cumsum([0] + [s["samples"] for s in header.signals])

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.recording import Channel, Recording
+from wav2sleep.io.recording import Channel, Recording, wanted_channels
 
 __all__ = ["LibrariesRefused", "channel_labels", "read"]
 
@@ -27,7 +27,7 @@ def _is_bdf(path: Path) -> bool:
         return fh.read(8) == b"\xffBIOSEMI"
 
 
-def _edfio(path: Path, labels: Sequence[str] | None) -> tuple[list[str], Recording | None]:
+def _edfio(path: Path, labels: Sequence[str] | None, names_only: bool) -> tuple[list[str], Recording | None]:
     import edfio
 
     edf = (edfio.read_bdf if _is_bdf(path) else edfio.read_edf)(path)
@@ -39,43 +39,38 @@ def _edfio(path: Path, labels: Sequence[str] | None) -> tuple[list[str], Recordi
     except Exception:  # anonymised or unreadable date: clock times unknown
         start = None
     names = [s.label for s in edf.signals]
-    if labels is False:
+    if names_only:
         return names, None
     channels = {label: Channel(label, np.asarray(signals[label].data, dtype=np.float32),
                                float(signals[label].sampling_frequency), signals[label].physical_dimension)
-                for label in _wanted(path, names, labels)}  # fmt: skip
+                for label in wanted_channels(path, names, labels)}  # fmt: skip
     return names, Recording(path, channels, start, float(edf.duration))
 
 
-def _pyedflib(path: Path, labels: Sequence[str] | None) -> tuple[list[str], Recording | None]:
+def _pyedflib(path: Path, labels: Sequence[str] | None, names_only: bool) -> tuple[list[str], Recording | None]:
     import pyedflib
 
     with pyedflib.EdfReader(str(path)) as f:
         names = list(f.getSignalLabels())
-        if labels is False:
+        if names_only:
             return names, None
         channels = {}
-        for label in _wanted(path, names, labels):
+        for label in wanted_channels(path, names, labels):
             i = names.index(label)
             channels[label] = Channel(label, f.readSignal(i).astype(np.float32), float(f.getSampleFrequency(i)),
                                       f.getPhysicalDimension(i))  # fmt: skip
         return names, Recording(path, channels, f.getStartdatetime(), float(f.getFileDuration()))
 
 
-def _wanted(path: Path, names: list[str], labels: Sequence[str] | None) -> list[str]:
-    wanted = list(dict.fromkeys(names)) if labels is None else list(labels)
-    missing = [label for label in wanted if label not in names]
-    if missing:
-        raise InputFileError(path, "channel not found", field=", ".join(missing), expected="one of the file's",
-                             found=", ".join(names))  # fmt: skip
-    return wanted
-
-
-def _first_that_reads(path: Path, labels, reason: str) -> tuple[list[str], Recording | None]:
+def _first_that_reads(path: Path, labels: Sequence[str] | None, reason: str,
+                      names_only: bool = False) -> tuple[list[str], Recording | None]:  # fmt: skip
     refusals = []
-    for name, reader in (("edfio", _edfio), ("pyedflib", _pyedflib)):
+    readers = [("edfio", _edfio), ("pyedflib", _pyedflib)]
+    if names_only:  # pyedflib opens the header alone; edfio reads a BDF's data whole
+        readers.reverse()
+    for name, reader in readers:
         try:
-            names, recording = reader(path, labels)
+            names, recording = reader(path, labels, names_only)
         except InputFileError:
             raise  # the file was read; a requested channel is not in it
         except Exception as exc:  # each library has its own exception types for malformed files
@@ -90,7 +85,7 @@ def _first_that_reads(path: Path, labels, reason: str) -> tuple[list[str], Recor
 
 def channel_labels(path: str | Path, *, reason: str) -> list[str]:
     """The channel labels, as the first library that can open ``path`` reports them."""
-    return _first_that_reads(Path(path), False, reason)[0]
+    return _first_that_reads(Path(path), None, reason, names_only=True)[0]
 
 
 def read(path: str | Path, labels: Sequence[str] | None = None, *, reason: str) -> Recording:

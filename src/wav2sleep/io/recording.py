@@ -19,7 +19,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["Channel", "Recording", "read_recording", "channel_labels", "reader_for", "READERS"]
+__all__ = ["Channel", "Recording", "read_recording", "channel_labels", "reader_for", "wanted_channels", "READERS"]
 
 
 @dataclass
@@ -63,6 +63,17 @@ READERS: dict[str, str] = {
     ".npy": "wav2sleep.io.tabular",
     ".npz": "wav2sleep.io.tabular",
 }
+
+
+def wanted_channels(path: str | Path, available: Sequence[str], labels: Sequence[str] | None) -> list[str]:
+    """``labels`` (every available channel when ``None``; a duplicated label once), each checked against
+    ``available``: a missing one raises ``InputFileError`` naming it and listing the file's channels."""
+    wanted = list(dict.fromkeys(available)) if labels is None else list(labels)
+    missing = [label for label in wanted if label not in available]
+    if missing:
+        raise InputFileError(path, "channel not found", field=", ".join(missing), expected="one of the file's",
+                             found=", ".join(available))  # fmt: skip
+    return wanted
 
 
 def reader_for(path: str | Path):

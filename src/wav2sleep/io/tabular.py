@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.recording import Channel, Recording
+from wav2sleep.io.recording import Channel, Recording, wanted_channels
 
 __all__ = ["channel_labels", "read"]
 
@@ -94,10 +94,7 @@ def read(path: str | Path, labels=None) -> Recording:
         time_name, fs, start = _time_axis(path, columns)
         data = {k: v for k, v in columns.items() if k != time_name}
         rates = dict.fromkeys(data, fs)
-    wanted = list(data) if labels is None else list(labels)
-    absent = [w for w in wanted if w not in data]
-    if absent:
-        raise InputFileError(path, "channel not found", field=", ".join(absent), found=", ".join(data))
+    wanted = wanted_channels(path, list(data), labels)
     channels = {k: Channel(k, np.asarray(data[k], dtype=np.float32), rates[k]) for k in wanted}
     duration = min(c.duration_s for c in channels.values())
     return Recording(path, channels, start, duration)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.recording import Channel, Recording
+from wav2sleep.io.recording import Channel, Recording, wanted_channels
 
 __all__ = ["channel_labels", "read"]
 
@@ -32,10 +32,7 @@ def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
     header = _header(path)
     names = list(header.sig_name or [])
-    wanted = names if labels is None else list(labels)
-    missing = [w for w in wanted if w not in names]
-    if missing:
-        raise InputFileError(path, "channel not found", field=", ".join(missing), found=", ".join(names))
+    wanted = wanted_channels(path, names, labels)
     try:
         # Unsmoothed frames keep each channel at its own rate (multi-rate records, e.g. ECG x4 per frame).
         record = wfdb.rdrecord(str(path.with_suffix("")), channel_names=wanted, physical=True, return_res=32,
