@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["zscore", "causal_zscore", "normalise", "NORMALISATIONS", "polarity_flip", "STD_FLOOR"]
@@ -68,37 +70,31 @@ def causal_zscore(
     mean0 = float(finite.mean()) if finite.size else 0.0
     var0 = float(finite.var()) if finite.size else 0.0
     alpha_mean, alpha_var = min(1.0, 1 / (fs * baseline_tau)), min(1.0, 1 / (fs * variance_tau))
-    _ema_zscore()(x[:n], out[:n], mean0, var0, alpha_mean, alpha_var, clip_sigmas,
-                  std_floor)  # fmt: skip
+    _ema_kernel()(x[:n], out[:n], mean0, var0, alpha_mean, alpha_var, clip_sigmas, std_floor)
     return out
 
 
-def _ema_zscore():
+@functools.cache
+def _ema_kernel():
     """The sample loop, compiled by numba on first use (cached on disk); imported lazily to keep startup fast."""
-    global _EMA_KERNEL
-    if _EMA_KERNEL is None:
-        import numba
+    import numba
 
-        @numba.njit(cache=True, nogil=True)
-        def kernel(x, out, mean, var, alpha_mean, alpha_var, clip_sigmas, std_floor):
+    @numba.njit(cache=True, nogil=True)
+    def kernel(x, out, mean, var, alpha_mean, alpha_var, clip_sigmas, std_floor):
+        std = max(np.sqrt(var), std_floor)
+        for t in range(x.shape[0]):
+            v = x[t]
+            if not np.isfinite(v):
+                continue
+            mean += alpha_mean * (v - mean)
+            residual = v - mean
+            bound = clip_sigmas * std
+            clipped = min(max(residual, -bound), bound)
+            var += alpha_var * (clipped * clipped - var)
             std = max(np.sqrt(var), std_floor)
-            for t in range(x.shape[0]):
-                v = x[t]
-                if not np.isfinite(v):
-                    continue
-                mean += alpha_mean * (v - mean)
-                residual = v - mean
-                bound = clip_sigmas * std
-                clipped = min(max(residual, -bound), bound)
-                var += alpha_var * (clipped * clipped - var)
-                std = max(np.sqrt(var), std_floor)
-                out[t] = residual / std
+            out[t] = residual / std
 
-        _EMA_KERNEL = kernel
-    return _EMA_KERNEL
-
-
-_EMA_KERNEL = None
+    return kernel
 
 
 def normalise(x: np.ndarray, method: str, fs: float, valid: int | None = None) -> np.ndarray:
