@@ -1,7 +1,8 @@
 """Any folder of EDF/BDF, WFDB or beat-interval recordings as a generic dataset, with hypnograms beside them.
 
 A recording ``x.edf`` (or ``x.bdf``, ``x.hea``, ``x.rr``) takes its stages from ``x-nsrr.xml``, ``x.xml``,
-``x.hypnogram.csv`` or ``x.an`` in the same folder, if one exists. Session ids are the path below the folder with ``/`` written as ``__``.
+``x.hypnogram.csv`` or ``x.an`` in the same folder, if one exists. Session ids are the path below the folder with
+``/`` written as ``__``.
 """
 
 from __future__ import annotations

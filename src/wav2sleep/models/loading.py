@@ -80,13 +80,15 @@ def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_model(source: str | Path, device: str | torch.device = "cpu", *, revision: str | None = None,
-               cache_dir: str | Path | None = None, local_files_only: bool = False) -> nn.Module:  # fmt: skip
+               cache_dir: str | Path | None = None, local_files_only: bool = False,
+               tune_heap: bool = True) -> nn.Module:  # fmt: skip
     """Load a model folder (ours or the published format; path or ``hf://user/repo``) in eval mode.
 
-    Also keeps night-long tensor buffers in the process heap (``allocator.keep_large_buffers``): 2.7x faster
-    inference on 10-h nights.
+    With ``tune_heap`` (for inference) it also keeps night-long tensor buffers in the process heap
+    (``allocator.keep_large_buffers``): 2.7x faster inference on 10-h nights, but more memory in training.
     """
-    keep_large_buffers()
+    if tune_heap:
+        keep_large_buffers()
     folder = resolve_model_folder(source, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only)
     config_path = folder / CONFIG
     if not config_path.is_file():

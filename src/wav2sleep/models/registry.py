@@ -130,11 +130,15 @@ def build(spec: dict[str, Any]) -> nn.Module:
     except TypeError as exc:
         raise ConfigError(f"invalid parameters for {spec['architecture']}: {exc}") from exc
     model.variant = spec.get("name")
-    # How inputs are normalised is part of the model: training, evaluation and staging must agree on it.
-    model.normalisation = spec.get("normalisation", "zscore")
-    if model.normalisation not in NORMALISATIONS:
-        raise ConfigError(f"unknown normalisation {model.normalisation!r}; known: {', '.join(NORMALISATIONS)}")
+    set_normalisation(model, spec.get("normalisation", "zscore"))
     return model
+
+
+def set_normalisation(model: nn.Module, method: str) -> None:
+    """How the model's inputs are normalised: part of the model, since training, evaluation and staging must agree."""
+    if method not in NORMALISATIONS:
+        raise ConfigError(f"unknown normalisation {method!r}; known: {', '.join(NORMALISATIONS)}")
+    model.normalisation = method
 
 
 def create_model(name: str = "wav2sleep", **overrides: Any) -> nn.Module:

@@ -13,9 +13,9 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from wav2sleep.data.masking import ModalityMasker
-from wav2sleep.data.transforms import NORMALISATIONS
 from wav2sleep.errors import ConfigError
 from wav2sleep.models import create_model, save_model, save_published
+from wav2sleep.models.registry import set_normalisation
 from wav2sleep.training.data import StoreDataModule
 from wav2sleep.training.module import StagingModule
 
@@ -67,9 +67,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if cfg.training.get("activation_checkpointing") and cfg.model.name != "sleepppgnet":
         params["encoder"] = {**params.get("encoder", {}), "checkpointing": True}
     model = create_model(cfg.model.name, signals=signals, num_classes=int(cfg.inputs.num_classes), **params)
-    model.normalisation = str(cfg.training.normalisation)
-    if model.normalisation not in NORMALISATIONS:
-        raise ConfigError(f"training.normalisation={model.normalisation}; choose from {', '.join(NORMALISATIONS)}")
+    set_normalisation(model, str(cfg.training.normalisation))
     if cfg.get("init_from"):
         _initialise(model, str(cfg.init_from))
     masking = cfg.inputs.get("masking")
@@ -147,8 +145,8 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
     """Start from the weights of the model folder ``source`` (fine-tuning); it must have the same shapes."""
     from wav2sleep.models import load_model
 
-    try:
-        model.load_state_dict(load_model(source).state_dict())
+    try:  # no heap tuning: it is for inference and costs memory in training
+        model.load_state_dict(load_model(source, tune_heap=False).state_dict())
     except RuntimeError as exc:
         raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
 
