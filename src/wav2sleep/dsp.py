@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from wav2sleep.errors import ConfigError
-from wav2sleep.signals import EPOCH_SECONDS, signal_spec
+from wav2sleep.signals import EPOCH_SECONDS, is_alias, signal_spec
 
 __all__ = [
     "resample",
@@ -125,13 +125,24 @@ def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr") -> tup
     out, meta, warnings = {}, {}, []
     for signal, channel in channels.items():
         warnings += channel.warnings
-        x, unit_warnings, unit_flags = scale_units(channel.data, channel.unit, signal)
+        data, rate, unit = channel.data, channel.rate_hz, channel.unit
+        source = signal_spec(signal).derived_from
+        derived = source is not None and not is_alias(channel.label, signal)
+        if derived:  # IBI from an ECG channel: beats detected in the scaled ECG
+            from wav2sleep.heartbeats import RATE_HZ, ibi_from_ecg
+
+            ecg, ecg_warnings, _ = scale_units(data, unit, source)
+            data, beat_warnings = ibi_from_ecg(ecg, rate, channel.label)
+            rate, unit = RATE_HZ, signal_spec(signal).unit
+            warnings += ecg_warnings + beat_warnings
+        x, unit_warnings, unit_flags = scale_units(data, unit, signal)
         warnings += unit_warnings
         flags = unit_flags + qc_flags(x, signal)
         if "nan" in flags:
             x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         if flags:
             warnings.append(f"{signal} ({channel.label}): QC {', '.join(flags)}")
-        out[signal] = to_model_rate(x, channel.rate_hz, signal, n_epochs, mode)
-        meta[signal] = {"channel": channel.label, "unit": channel.unit, "native_rate_hz": channel.rate_hz, "qc": flags}
+        out[signal] = to_model_rate(x, rate, signal, n_epochs, mode)
+        meta[signal] = {"channel": channel.label, "unit": channel.unit, "native_rate_hz": channel.rate_hz, "qc": flags,
+                        **({"derived_from": source} if derived else {})}  # fmt: skip
     return out, meta, warnings

@@ -20,6 +20,7 @@ __all__ = [
     "signal_spec",
     "parse_signals",
     "pick_channel",
+    "is_alias",
     "sampling_rate",
 ]
 
@@ -31,7 +32,8 @@ class SignalSpec:
     """One model input signal.
 
     ``kind`` is ``"voltage"`` (scaled to mV at ingest), ``"arbitrary"`` (belt/pleth: mapped with the header's
-    physical range) or ``"interval"`` (seconds between beats).
+    physical range) or ``"interval"`` (seconds between beats). ``derived_from``: a signal whose channel can stand
+    in when the recording has none of this one's (IBI: beats detected in the ECG).
     """
 
     name: str
@@ -39,6 +41,7 @@ class SignalSpec:
     kind: str
     aliases: tuple[str, ...]
     unit: str
+    derived_from: str | None = None
 
     @property
     def rate_hz(self) -> float:
@@ -67,7 +70,7 @@ SIGNALS: dict[str, SignalSpec] = {
         ),
         SignalSpec("EOG-L", 4096, "voltage", ("EOG-L", "EOG(L)", "E1", "LOC", "EOGl"), "mV"),
         SignalSpec("EOG-R", 4096, "voltage", ("EOG-R", "EOG(R)", "E2", "ROC", "EOGr"), "mV"),
-        SignalSpec("IBI", 256, "interval", ("IBI", "RR", "NN"), "s"),
+        SignalSpec("IBI", 256, "interval", ("IBI", "RR", "NN"), "s", derived_from="ECG"),
     )
 }  # fmt: skip
 SIGNAL_NAMES: tuple[str, ...] = tuple(SIGNALS)
@@ -105,7 +108,8 @@ def pick_channel(labels: Sequence[str], signal: str, override: str | None = None
     """The channel label in ``labels`` to use for ``signal``, or ``None``.
 
     ``override`` (an exact label, compared case-insensitively) wins. Otherwise the signal's aliases are tried in
-    catalogue order, case- and whitespace-insensitively, so the canonical name is preferred over its aliases.
+    catalogue order, case- and whitespace-insensitively, so the canonical name is preferred over its aliases; then,
+    for a signal that can be derived (IBI), those of the signal it is derived from (ECG).
     """
     by_norm: dict[str, str] = {}
     for label in labels:
@@ -115,8 +119,14 @@ def pick_channel(labels: Sequence[str], signal: str, override: str | None = None
         if found is None:
             raise ConfigError(f"channel {override!r} for {signal} not found; channels: {', '.join(labels)}")
         return found
-    for alias in signal_spec(signal).aliases:
+    spec = signal_spec(signal)
+    for alias in spec.aliases:
         found = by_norm.get(_norm(alias))
         if found is not None:
             return found
-    return None
+    return pick_channel(labels, spec.derived_from) if spec.derived_from else None
+
+
+def is_alias(label: str, signal: str) -> bool:
+    """Whether ``label`` names ``signal`` itself (not a channel it would be derived from)."""
+    return _norm(label) in {_norm(a) for a in signal_spec(signal).aliases}

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.heartbeats import RATE_HZ
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.io.beat_intervals import RATE_HZ
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import epochs_from_events
 

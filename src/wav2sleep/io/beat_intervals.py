@@ -2,11 +2,9 @@
 
 Each row: ``start_time start_type RR_seconds end_type end_time`` (times ``h:mm:ss.fff`` from the recording start;
 beat types N, S, V, F, Q; the first row starts at ``[0]``). The channel is the interval ending at each normal beat
-(both ends N, 0.3-2 s), linearly interpolated onto a uniform grid at the IBI model rate, so that ingestion does not
-resample it again. Ectopic beats are thereby bridged; where normal beats are more than 10 s apart (artefacts,
-lost signal) the grid holds the night's median interval, with a warning giving the share of the night (before the
-first and after the last normal beat too, without one). The start
-time and length come from the WFDB header beside the file (``x.hea``) when there is one.
+(both ends N), put on the IBI grid by ``heartbeats.intervals_on_grid`` (so ingestion does not resample it again;
+ectopic beats are bridged, long gaps filled and reported). The start time and length come from the WFDB header
+beside the file (``x.hea``) when there is one.
 """
 
 from __future__ import annotations
@@ -17,15 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
 from wav2sleep.io.recording import Channel, Recording, wanted_channels
-from wav2sleep.signals import EPOCH_SECONDS, signal_spec
 
 __all__ = ["channel_labels", "read", "parse_clock", "LABEL"]
 
 LABEL = "RR"
-RATE_HZ = signal_spec("IBI").samples_per_epoch / EPOCH_SECONDS
-NORMAL_RR_S = (0.3, 2.0)  # 30-200 beats per minute
-MAX_GAP_S = 10.0
 
 
 def parse_clock(text: str) -> float:
@@ -91,17 +86,5 @@ def read(path: str | Path, labels=None) -> Recording:
     ends, intervals = _beats(path)
     start, duration = _header(path)
     duration = duration or float(ends[-1])
-    t = np.arange(int(duration * RATE_HZ)) / RATE_HZ
-    x = np.interp(t, ends, intervals).astype(np.float32)
-    after = np.searchsorted(ends, t)
-    inside = (after > 0) & (after < ends.size)
-    spans = np.zeros(t.shape)  # distance between the normal beats around each grid point
-    spans[inside] = ends[after[inside]] - ends[after[inside] - 1]
-    gap = spans > MAX_GAP_S
-    # Before the first and after the last normal beat (a second or two at the ends) the median is used silently.
-    x[gap | ~inside] = np.float32(np.median(intervals))
-    warnings = []
-    if gap.any():
-        warnings.append(f"{LABEL}: {100 * gap.mean():.1f} % of the night ({gap.sum() / RATE_HZ:.0f} s) without normal "
-                        f"beats for over {MAX_GAP_S:.0f} s; filled with the median interval")  # fmt: skip
+    x, warnings = intervals_on_grid(ends, intervals, duration, LABEL)
     return Recording(path, {LABEL: Channel(LABEL, x, RATE_HZ, "s", warnings)}, start, duration)

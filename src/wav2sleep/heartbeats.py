@@ -1,0 +1,62 @@
+"""Heart-beat intervals on the IBI grid (256 samples per 30-s epoch), from beat times or detected in an ECG.
+
+One construction serves beat-interval files and ECG channels: the interval ending at each beat (0.3-2 s, i.e.
+30-200 beats per minute) is linearly interpolated onto the grid, so that dropped or ectopic beats are bridged;
+where usable beats are more than 10 s apart (lost signal, artefact) the grid holds the night's median interval,
+with a warning giving how much of the night that is. Beats are detected in ECG with sleepecg's detector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wav2sleep.signals import signal_spec
+
+__all__ = ["RATE_HZ", "NORMAL_RR_S", "MAX_GAP_S", "intervals_on_grid", "detect_beats", "ibi_from_ecg"]
+
+RATE_HZ = signal_spec("IBI").rate_hz
+NORMAL_RR_S = (0.3, 2.0)
+MAX_GAP_S = 10.0
+
+
+def intervals_on_grid(ends: np.ndarray, intervals: np.ndarray, duration_s: float,
+                      label: str) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """Intervals (s) ending at times ``ends`` (s, increasing) -> float32 samples at ``RATE_HZ`` over
+    ``duration_s``, and warnings (prefixed with ``label``)."""
+    t = np.arange(int(duration_s * RATE_HZ)) / RATE_HZ
+    x = np.interp(t, ends, intervals).astype(np.float32)
+    after = np.searchsorted(ends, t)
+    inside = (after > 0) & (after < ends.size)
+    spans = np.zeros(t.shape)  # distance between the usable beats around each grid point
+    spans[inside] = ends[after[inside]] - ends[after[inside] - 1]
+    gap = spans > MAX_GAP_S
+    # Before the first and after the last usable beat (a second or two at the ends) the median is used silently.
+    x[gap | ~inside] = np.float32(np.median(intervals))
+    warnings = []
+    if gap.any():
+        warnings.append(f"{label}: {100 * gap.mean():.1f} % of the night ({gap.sum() / RATE_HZ:.0f} s) without usable "
+                        f"beats for over {MAX_GAP_S:.0f} s; filled with the median interval")  # fmt: skip
+    return x, warnings
+
+
+def detect_beats(ecg: np.ndarray, fs: float) -> np.ndarray:
+    """R-peak times (s) in an ECG, by sleepecg's detector (polarity-independent; about 0.4 s per 10-h night)."""
+    import sleepecg
+
+    x = np.nan_to_num(np.asarray(ecg, dtype=np.float64))
+    return np.asarray(sleepecg.detect_heartbeats(x, fs), dtype=np.float64) / fs
+
+
+def ibi_from_ecg(ecg: np.ndarray, fs: float, label: str) -> tuple[np.ndarray, list[str]]:
+    """The IBI signal of an ECG channel (``label`` names it in warnings and errors)."""
+    try:
+        beats = detect_beats(ecg, fs)
+    except ValueError:  # sleepecg refuses a flat signal
+        beats = np.zeros(0)
+    rr = np.diff(beats)
+    usable = (rr >= NORMAL_RR_S[0]) & (rr <= NORMAL_RR_S[1])
+    if usable.sum() < 2:  # no intervals: missing samples, which QC flags (the night's other signals still count)
+        missing = np.full(int(ecg.shape[0] / fs * RATE_HZ), np.nan, dtype=np.float32)
+        return missing, [f"{label}: only {beats.size} beats detected in the ECG; no beat intervals"]
+    x, warnings = intervals_on_grid(beats[1:][usable], rr[usable], ecg.shape[0] / fs, label)
+    return x, [f"{label}: beat intervals from {beats.size} beats detected in the ECG", *warnings]
