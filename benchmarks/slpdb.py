@@ -33,7 +33,7 @@ from wav2sleep.data.dataset import NightDataset
 from wav2sleep.data.splits import read_split, write_split, write_subject_folds
 from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix
 from wav2sleep.ingest.runner import ingest_folder
-from wav2sleep.io.beat_intervals import parse_clock
+from wav2sleep.io.beat_intervals import read_beat_table
 from wav2sleep.models import load_model
 from wav2sleep.store import read_manifest
 from wav2sleep.synth.beats import write_beat_corpus
@@ -97,8 +97,7 @@ def sleepecg_baseline(sessions: dict[str, np.ndarray]) -> dict[str, np.ndarray] 
     names = {"WAKE": 0, "NREM": 1, "REM": 2, "UNDEFINED": -1}
     out = {}
     for session, n_epochs in sessions.items():
-        rows = [line.split() for line in (SLPDB / f"{session}.rr").read_text().splitlines() if line.strip()]
-        beats = np.array([parse_clock(r[0]) for r in rows[1:]] + [parse_clock(rows[-1][4])])
+        beats = read_beat_table(SLPDB / f"{session}.rr")[0]  # every beat, ectopic ones too
         header = wfdb.rdheader(str(SLPDB / session))
         age, sex, weight = (header.comments[0].split() + [""] * 3)[:3] if header.comments else ("", "", "")
         subject = sleepecg.SubjectData(gender={"M": 1, "F": 0}.get(sex), age=_number(age), weight=_number(weight))

@@ -18,7 +18,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
 from wav2sleep.io.recording import Channel, Recording, wanted_channels
 
-__all__ = ["channel_labels", "read", "parse_clock", "LABEL"]
+__all__ = ["channel_labels", "read", "read_beat_table", "parse_clock", "LABEL"]
 
 LABEL = "RR"
 
@@ -38,13 +38,15 @@ def channel_labels(path: str | Path) -> list[str]:
     return [LABEL]
 
 
-def _beats(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(end time, interval) of every normal-to-normal interval in a plausible range."""
+def read_beat_table(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row of a ``.rr`` file: (end time of the interval = time of a beat, s; interval, s; whether both of its
+    beats are normal)."""
+    path = Path(path)
     try:
         lines = path.read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"cannot read beat intervals ({exc})") from exc
-    ends, intervals = [], []
+    ends, intervals, normal = [], [], []
     for number, line in enumerate(lines, 1):
         tokens = line.split()
         if not tokens:
@@ -55,13 +57,20 @@ def _beats(path: Path) -> tuple[np.ndarray, np.ndarray]:
         except ValueError:
             raise InputFileError(path, "unreadable beat-interval row", field=f"line {number}",
                                  expected="start_time start_type RR end_type end_time", found=repr(line[:80])) from None  # fmt: skip
-        if start_type == "N" and end_type == "N" and NORMAL_RR_S[0] <= rr_s <= NORMAL_RR_S[1]:
-            ends.append(end_s)
-            intervals.append(rr_s)
-    if len(ends) < 2:
+        ends.append(end_s)
+        intervals.append(rr_s)
+        normal.append(start_type == "N" and end_type == "N")
+    return np.asarray(ends), np.asarray(intervals), np.asarray(normal, dtype=bool)
+
+
+def _beats(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(end time, interval) of every normal-to-normal interval in a plausible range."""
+    ends, intervals, normal = read_beat_table(path)
+    keep = normal & (intervals >= NORMAL_RR_S[0]) & (intervals <= NORMAL_RR_S[1])
+    if keep.sum() < 2:
         raise InputFileError(path, "too few normal beats", expected="at least 2 normal-to-normal intervals",
-                             found=str(len(ends)))  # fmt: skip
-    return np.asarray(ends), np.asarray(intervals)
+                             found=str(int(keep.sum())))  # fmt: skip
+    return ends[keep], intervals[keep]
 
 
 def _header(path: Path) -> tuple[datetime | None, float | None]:
