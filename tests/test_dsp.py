@@ -22,10 +22,51 @@ def test_breathing_tone_is_kept():
 
 def test_linear_mode_is_the_reference_interpolation_and_aliases():
     x = np.sin(2 * np.pi * 20 * T)
-    y = resample(x, FS, ECG_RATE, "linear")
-    grid = np.arange(1, y.shape[0] + 1) / ECG_RATE  # starts one output period in, as the reference does
-    np.testing.assert_allclose(y, np.interp(grid, T, x), atol=1e-6)
+    y = resample(x, FS, ECG_RATE, "linear", "end")
+    grid = np.arange(1, y.shape[0] + 1) / ECG_RATE  # starts one output period in, as the original does
+    expected = np.where(grid > T[-1], 0.0, np.interp(grid, T, x))  # and is 0 past the last sample
+    np.testing.assert_allclose(y, expected, atol=1e-6)
+    assert y[-1] == 0.0 and grid[-1] > T[-1]
     assert np.abs(y).max() > 0.5  # no anti-aliasing: the 20-Hz tone folds back
+    start = resample(x, FS, ECG_RATE, "linear")  # grid "start": sample j at j / fs
+    np.testing.assert_allclose(start[1:], y[:-1], atol=1e-6)
+    assert start[0] == x[0]
+
+
+@pytest.mark.parametrize("mode", ["soxr", "linear"])
+@pytest.mark.parametrize(("fs_in", "signal"), [(125.0, "ECG"), (256.0, "ECG"), (10.0, "THX"), (200.0, "EOG-L")])
+def test_model_rate_sample_j_sits_at_j_over_fs(mode, fs_in, signal):
+    """Pins the grid: a slow tone resampled to the model rate equals the tone at t = j / fs (grid "start") and at
+    t = (j + 1) / fs (grid "end", the original's), never the other; see docs/store.md."""
+    from wav2sleep.signals import signal_spec
+
+    fs_out = signal_spec(signal).rate_hz
+    f0 = 0.23  # slow enough for linear interpolation to be exact to 5e-3, fast enough that one sample shows
+    t = np.arange(int(fs_in * 600)) / fs_in
+    x = np.sin(2 * np.pi * f0 * t + 0.4)
+    for grid, shift in (("start", 0), ("end", 1)):
+        y = to_model_rate(x, fs_in, signal, 20, mode, grid)
+        j = np.arange(y.shape[0])
+        inner = slice(200, y.shape[0] - 200)
+        right = np.sin(2 * np.pi * f0 * (j + shift) / fs_out + 0.4)
+        wrong = np.sin(2 * np.pi * f0 * (j + 1 - shift) / fs_out + 0.4)
+        assert np.abs(y - right)[inner].max() < 5e-3
+        assert np.abs(y - wrong)[inner].max() > 5 * np.abs(y - right)[inner].max()
+
+
+def test_an_impulse_lands_on_its_model_rate_sample():
+    """A unit step at exactly 60 s (native sample 60 * fs) crosses half height at model-rate sample 60 * fs_out with
+    grid "start", one sample earlier with grid "end" (whose sample j is (j + 1) / fs)."""
+    fs_in, signal = 256.0, "ECG"
+    fs_out = 1024 / 30
+    x = np.zeros(int(fs_in * 300))
+    x[int(60 * fs_in) :] = 1.0
+    for mode in ("linear", "soxr"):
+        start = to_model_rate(x, fs_in, signal, 10, mode, "start")
+        end = to_model_rate(x, fs_in, signal, 10, mode, "end")
+        k = int(60 * fs_out)  # 2048: exactly 60 s
+        assert start[k] > 0.5 > start[k - 1]
+        assert end[k - 1] > 0.5 > end[k - 2]
 
 
 def test_to_model_rate_gives_exact_epoch_counts():

@@ -1,8 +1,10 @@
 """Signal processing for ingestion and inference: anti-aliased resampling to the model rates, units, QC flags.
 
 Resampling uses soxr (a band-limited polyphase resampler: content above the new Nyquist frequency is removed
-instead of folding back as it does with plain interpolation). ``mode="linear"`` reproduces the reference's linear
-interpolation (sample times i/fs onto the grid k * 30/spe, k = 1..N, edges held) for weight compatibility.
+instead of folding back as it does with plain interpolation). ``mode="linear"`` reproduces the original's linear
+interpolation (sample times i/fs; points outside the recorded samples are 0) for weight compatibility. ``grid``
+places output sample j at j / fs_out (``start``, ours) or (j + 1) / fs_out (``end``, the original's); see
+``wav2sleep.contract`` and docs/store.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from wav2sleep.signals import EPOCH_SECONDS, is_alias, signal_spec
 __all__ = [
     "resample",
     "to_model_rate",
+    "scale_range",
     "scale_units",
     "qc_flags",
     "model_rate_signals",
@@ -31,34 +34,59 @@ IMPLAUSIBLE_MV = {"ECG": 20.0, "EOG-L": 10.0, "EOG-R": 10.0}
 TYPICAL_MV = {"ECG": 1.0, "EOG-L": 0.2, "EOG-R": 0.2}
 
 
-def resample(x: np.ndarray, fs_in: float, fs_out: float, mode: str = "soxr") -> np.ndarray:
-    """Resample ``x`` from ``fs_in`` to ``fs_out`` Hz (float32 out)."""
+def resample(x: np.ndarray, fs_in: float, fs_out: float, mode: str = "soxr", grid: str = "start",
+             n_out: int | None = None) -> np.ndarray:  # fmt: skip
+    """Resample ``x`` (sample i at i / ``fs_in``) to ``fs_out`` Hz, float32 out.
+
+    Output sample j sits at j / fs_out (``grid="start"``) or (j + 1) / fs_out (``"end"``). ``n_out`` fixes the
+    output length (default: as many output samples as the input spans); points past the input are 0.
+    """
     x = np.asarray(x, dtype=np.float32)
     if mode not in RESAMPLE_MODES:
         raise ConfigError(f"unknown resampling mode {mode!r}; known: {', '.join(RESAMPLE_MODES)}")
-    if fs_in == fs_out:
-        return x.copy()
-    if mode == "linear":
+    if grid not in ("start", "end"):
+        raise ConfigError(f"unknown sample grid {grid!r}; known: start, end")
+    shift = 1 if grid == "end" else 0
+    if n_out is None:
         n_out = int(np.floor(x.shape[0] * fs_out / fs_in))
-        grid = np.arange(1, n_out + 1) / fs_out
-        return np.interp(grid, np.arange(x.shape[0]) / fs_in, x).astype(np.float32)
-    import soxr
+    if mode == "linear":
+        times = (np.arange(n_out) + shift) / fs_out
+        t_in = np.arange(x.shape[0]) / fs_in
+        y = np.interp(times, t_in, x).astype(np.float32)
+        y[times > t_in[-1]] = 0.0  # the original fills 0 outside the recorded samples
+        return y
+    if fs_in == fs_out:
+        y = x[shift:].copy()
+    else:
+        import soxr
 
-    return soxr.resample(x, fs_in, fs_out, quality="HQ")
+        y = soxr.resample(x, fs_in, fs_out, quality="HQ")[shift:]  # soxr: output j at j / fs_out
+    if y.shape[0] >= n_out:
+        return y[:n_out]
+    return np.pad(y, (0, n_out - y.shape[0]))
 
 
-def to_model_rate(x: np.ndarray, fs: float, signal: str, n_epochs: int, mode: str = "soxr") -> np.ndarray:
+def to_model_rate(x: np.ndarray, fs: float, signal: str, n_epochs: int, mode: str = "soxr",
+                  grid: str = "start") -> np.ndarray:  # fmt: skip
     """``x`` at ``fs`` Hz to exactly ``n_epochs * samples_per_epoch`` samples at the model rate of ``signal``.
 
-    The last partial epoch is dropped; a recording a few samples short is zero-padded.
+    The last partial epoch is dropped (one sample past it is kept for interpolation); a recording a few samples
+    short is zero-padded.
     """
     spe = signal_spec(signal).samples_per_epoch
-    need = n_epochs * spe
-    keep = int(round(n_epochs * EPOCH_SECONDS * fs))
-    out = resample(x[:keep], fs, spe / EPOCH_SECONDS, mode)
-    if out.shape[0] >= need:
-        return out[:need]
-    return np.pad(out, (0, need - out.shape[0]))
+    keep = int(round(n_epochs * EPOCH_SECONDS * fs)) + 1
+    return resample(x[:keep], fs, spe / EPOCH_SECONDS, mode, grid, n_out=n_epochs * spe)
+
+
+def scale_range(x: np.ndarray, physical_range: tuple[float, float] | None, signal: str) -> np.ndarray:
+    """Belts and pleth mapped to [-1, 1] by the header's physical range, as the original does (``scaling=range``);
+    voltages, intervals, channels without a usable range are left as they are."""
+    if signal_spec(signal).kind != "arbitrary" or physical_range is None:
+        return x
+    low, high = physical_range
+    if not (np.isfinite(low) and np.isfinite(high)) or high == low:
+        return x
+    return ((x - np.float32((high + low) / 2)) / np.float32(abs(high - low) / 2)).astype(np.float32, copy=False)
 
 
 def scale_units(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list[str], list[str]]:
@@ -115,12 +143,15 @@ def qc_flags(x: np.ndarray, signal: str) -> list[str]:
     return flags
 
 
-def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr") -> tuple[dict, dict, list[str]]:
+def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr", grid: str = "start",
+                       scaling: str = "units") -> tuple[dict, dict, list[str]]:  # fmt: skip
     """Channels picked for model signals (``{signal: channel}`` with ``.data``, ``.rate_hz``, ``.unit``,
-    ``.label``, ``.warnings``) -> (``{signal: float32 samples at the model rate}``, per-signal metadata, warnings).
+    ``.label``, ``.warnings``, ``.physical_range``) -> (``{signal: float32 samples at the model rate}``, per-signal
+    metadata, warnings).
 
-    Units are scaled, QC flags computed (non-finite samples then zeroed) and every signal resampled to exactly
-    ``n_epochs`` epochs. Ingestion and inference share this, so a night is prepared the same way for both.
+    Units are scaled (and with ``scaling="range"`` belts/pleth mapped by their physical range), QC flags computed
+    (non-finite samples then zeroed) and every signal resampled to exactly ``n_epochs`` epochs on ``grid``.
+    Ingestion and inference share this, so a night is prepared the same way for both.
     """
     out, meta, warnings = {}, {}, []
     for signal, channel in channels.items():
@@ -142,7 +173,9 @@ def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr") -> tup
             x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         if flags:
             warnings.append(f"{signal} ({channel.label}): QC {', '.join(flags)}")
-        out[signal] = to_model_rate(x, rate, signal, n_epochs, mode)
+        if scaling == "range" and not derived:
+            x = scale_range(x, channel.physical_range, signal)
+        out[signal] = to_model_rate(x, rate, signal, n_epochs, mode, grid)
         meta[signal] = {"channel": channel.label, "unit": channel.unit, "native_rate_hz": channel.rate_hz, "qc": flags,
                         **({"derived_from": source} if derived else {})}  # fmt: skip
     return out, meta, warnings

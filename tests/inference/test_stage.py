@@ -54,24 +54,24 @@ def test_our_model_folder_and_the_cli_batch(nap, tmp_path):
 
 
 def test_a_causal_model_is_fed_causally_normalised_inputs(nap, tmp_path):
-    from wav2sleep.data.transforms import causal_zscore
+    from wav2sleep.contract import InputContract
+    from wav2sleep.data.transforms import causal_zscore, zscore
     from wav2sleep.inference.prepare import prepare_recording
 
     torch.manual_seed(0)
     model = create_model("wav2sleep", signals=("ECG", "THX"), causal=True, feature_dim=16,
                          epoch_mixer={"nhead": 2, "dim_ff": 32})  # fmt: skip
-    model.normalisation = "causal"
+    model.contract = InputContract(normalisation="causal")
     folder = save_model(model, tmp_path / "causal")
     hyp = stage(nap, folder)
-    plain = prepare_recording(nap, ("ECG", "THX"))
-    causal = prepare_recording(nap, ("ECG", "THX"), normalisation="causal")
-    # Same resampled samples underneath, normalised the other way.
-    raw_thx = plain.inputs["THX"][0].numpy()  # a z-score is affine, and the running normaliser is scale-free
-    assert torch.allclose(causal.inputs["THX"][0], torch.from_numpy(causal_zscore(raw_thx, 256 / 30, std_floor=0)),
-                          atol=1e-4)  # fmt: skip
+    assert hyp.metadata["contract"]["normalisation"] == "causal"
+    raw = prepare_recording(nap, ("ECG", "THX")).signals
+    rates = {"ECG": 1024 / 30, "THX": 256 / 30}
+    causal = {k: torch.from_numpy(causal_zscore(x, rates[k]))[None] for k, x in raw.items()}
+    plain = {k: torch.from_numpy(zscore(x))[None] for k, x in raw.items()}
     with torch.no_grad():
-        expected = torch.softmax(model.eval()(causal.inputs)[0], -1).numpy()
-        other = torch.softmax(model(plain.inputs)[0], -1).numpy()
+        expected = torch.softmax(model.eval()(causal)[0], -1).numpy()
+        other = torch.softmax(model(plain)[0], -1).numpy()
     assert np.allclose(hyp.probabilities, expected, atol=1e-5) and not np.allclose(hyp.probabilities, other, atol=1e-3)
 
 

@@ -78,16 +78,30 @@ def test_weights_that_do_not_fit_are_refused(tmp_path):
         load_model(tmp_path)
 
 
-def test_normalisation_travels_with_the_model(tmp_path):
+def test_the_input_contract_travels_with_the_model(tmp_path):
+    from wav2sleep.contract import PUBLISHED, InputContract
+
     model = create_model(
         "wav2sleep", signals=("PPG",), causal=True, feature_dim=32, epoch_mixer={"nhead": 4, "dim_ff": 64}
     )
-    model.normalisation = "causal"
-    assert load_model(save_model(model, tmp_path / "m")).normalisation == "causal"
-    assert load_model(CARDIO).normalisation == "zscore"  # the published format predates the option
+    model.contract = InputContract(resample="linear", grid="end", normalisation="causal")
+    assert load_model(save_model(model, tmp_path / "m")).contract == model.contract
+    assert "linear resampling, grid end" in (tmp_path / "m" / "README.md").read_text()
+    assert load_model(CARDIO).contract == PUBLISHED  # inferred: the original's preprocessing
     config = yaml.safe_load((tmp_path / "m" / "config.yaml").read_text())
-    (tmp_path / "bad").mkdir()
-    shutil.copy(tmp_path / "m" / "model.safetensors", tmp_path / "bad")
-    (tmp_path / "bad" / "config.yaml").write_text(yaml.safe_dump({**config, "normalisation": "minmax"}))
-    with pytest.raises(ModelLoadError, match="unknown normalisation 'minmax'"):
-        load_model(tmp_path / "bad")
+
+    def variant(name, **changes):
+        (tmp_path / name).mkdir()
+        shutil.copy(tmp_path / "m" / "model.safetensors", tmp_path / name)
+        (tmp_path / name / "config.yaml").write_text(yaml.safe_dump({**config, **changes}))
+        return tmp_path / name
+
+    bad = variant("bad", contract={**config["contract"], "normalisation": "minmax"})
+    with pytest.raises(
+        ModelLoadError, match="normalisation must be one of zscore, zscore-window, causal, got 'minmax'"
+    ):
+        load_model(bad)
+    old = variant("old", contract=None, normalisation="causal")  # folders saved before contracts: ours + that
+    assert load_model(old).contract == InputContract(normalisation="causal")
+    with pytest.warns(UserWarning, match=r"overridden by load_model.*window_epochs: None -> 100"):
+        assert load_model(old, contract={"window_epochs": 100}).contract.window_epochs == 100

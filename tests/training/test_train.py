@@ -70,8 +70,8 @@ def test_batch_size_finder_runs_before_training(tiny_config):
 
 def test_causal_normalisation_is_trained_with_and_saved(tiny_config):
     summary = train(tiny_config("training.max_epochs=1", "training.normalisation=causal"))
-    assert load_model(summary["model_dir"]).normalisation == "causal"
-    with pytest.raises(ConfigError, match="unknown normalisation 'minmax'"):
+    assert load_model(summary["model_dir"]).contract.normalisation == "causal"
+    with pytest.raises(ConfigError, match="normalisation must be one of .* got 'minmax'"):
         train(tiny_config("training.max_epochs=1", "training.normalisation=minmax"))
 
 

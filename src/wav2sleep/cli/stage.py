@@ -16,11 +16,16 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=".", help="output folder (default: current)")
     p.add_argument("--formats", default="csv,json,tsv,edf,png,html", help="outputs to write")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--contract", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override the model's input contract (experts; warned): resample=soxr|linear, grid=start|end, "
+                        "scaling=units|range, normalisation=zscore|zscore-window|causal, window_epochs=N|none, "
+                        "overlap_epochs=N, pad=true|false (repeatable; see docs/models.md)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from wav2sleep.contract import parse_overrides
     from wav2sleep.errors import ConfigError, Wav2SleepError
     from wav2sleep.inference.report import write_outputs
     from wav2sleep.inference.stage import stage
@@ -32,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         if not sep:
             raise ConfigError(f"--channel takes SIGNAL=LABEL, got {item!r}")
         channels[signal.strip()] = label.strip()
-    model = load_model(args.model, device=args.device)
+    overrides = parse_overrides(args.contract)
+    model = load_model(args.model, device=args.device, contract=overrides)
     formats = [f for f in args.formats.split(",") if f]
     failed = 0
     for path in args.inputs:

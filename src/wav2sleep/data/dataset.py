@@ -24,11 +24,12 @@ class NightDataset(Dataset):
     (-1 unscored), ``dataset``/``session`` names. ``crop_epochs`` takes a random window of that many epochs (the
     whole night if shorter), seeded by (seed, epoch, index): indexed with ``(index, epoch)`` pairs from
     ``EpochSampler``, crops are fresh every epoch yet identical when a run is resumed. ``normalisation``:
-    ``zscore`` (per night) or ``causal`` (running; see ``transforms.causal_zscore``), applied to the crop.
+    ``zscore`` (per night) or ``causal`` (running; see ``transforms.causal_zscore``), applied to the crop; ``None``
+    gives the stored samples as they are (inference normalises per window: ``inference.windows``).
     """
 
     def __init__(self, root: str | Path, rows: Sequence[dict], signals: Sequence[str], num_classes: int,
-                 crop_epochs: int | None = None, seed: int = 0, normalisation: str = "zscore") -> None:  # fmt: skip
+                 crop_epochs: int | None = None, seed: int = 0, normalisation: str | None = "zscore") -> None:  # fmt: skip
         self.root = Path(root)
         self.rows = [r for r in rows if set(r["signals"].split(",")) & set(signals)]
         self.signals = tuple(signals)
@@ -53,7 +54,9 @@ class NightDataset(Dataset):
         for name, x in night.signals.items():
             spe = signal_spec(name).samples_per_epoch
             crop = x[first * spe : (first + count) * spe]
-            signals[name] = torch.from_numpy(normalise(crop, self.normalisation, spe / EPOCH_SECONDS))
+            crop = np.array(crop, dtype=np.float32) if self.normalisation is None else \
+                normalise(crop, self.normalisation, spe / EPOCH_SECONDS)  # fmt: skip
+            signals[name] = torch.from_numpy(crop)
         stages = night.stages if night.stages is not None else np.full(n, UNSCORED, dtype=np.int8)
         labels = to_num_classes(stages[first : first + count], self.num_classes).astype(np.int64)
         return {"signals": signals, "labels": torch.from_numpy(labels), "dataset": row["dataset"],

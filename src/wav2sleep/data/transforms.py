@@ -6,10 +6,10 @@ import functools
 
 import numpy as np
 
-__all__ = ["zscore", "causal_zscore", "normalise", "NORMALISATIONS", "polarity_flip", "STD_FLOOR"]
+__all__ = ["zscore", "zscore_window", "causal_zscore", "normalise", "NORMALISATIONS", "polarity_flip", "STD_FLOOR"]
 
 STD_FLOOR = 1e-6
-NORMALISATIONS = ("zscore", "causal")
+NORMALISATIONS = ("zscore", "zscore-window", "causal")
 
 
 def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
@@ -37,6 +37,17 @@ def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
     var = (np.square(clean - mean, dtype=np.float64) * finite).sum() / count
     out[..., :n] = np.where(finite, (clean - mean) / max(np.sqrt(var), STD_FLOOR), 0.0)
     return out
+
+
+def zscore_window(x: np.ndarray) -> np.ndarray:
+    """Standardise over every sample of the window, zero padding included, with the sample (n - 1) standard
+    deviation: the original's per-night z-score, which the published checkpoints were trained with."""
+    x = np.asarray(x, dtype=np.float32)
+    if x.size < 2 or not np.isfinite(x).all():
+        return x.copy()
+    mean = x.mean(dtype=np.float64)
+    std = max(float(x.std(dtype=np.float64, ddof=1)), STD_FLOOR)
+    return ((x - np.float32(mean)) * np.float32(1 / std)).astype(np.float32, copy=False)
 
 
 def causal_zscore(
@@ -101,6 +112,8 @@ def normalise(x: np.ndarray, method: str, fs: float, valid: int | None = None) -
     """Normalise one night's signal by ``method`` (one of ``NORMALISATIONS``); ``fs`` is its sample rate in Hz."""
     if method == "zscore":
         return zscore(x, valid)
+    if method == "zscore-window":
+        return zscore_window(x)
     if method == "causal":
         return causal_zscore(x, fs, valid)
     raise ValueError(f"unknown normalisation {method!r}; choose from {', '.join(NORMALISATIONS)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -9,11 +10,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from wav2sleep.contract import store_mismatch
 from wav2sleep.data.dataset import NightDataset
 from wav2sleep.data.splits import read_split
 from wav2sleep.evaluation.metrics import confusion_matrix, summarise
 from wav2sleep.evaluation.plots import plot_confusion
 from wav2sleep.evaluation.tables import write_results
+from wav2sleep.inference.windows import predict_logits
+from wav2sleep.models import model_contract
 from wav2sleep.signals import parse_signals
 from wav2sleep.stages import class_labels
 from wav2sleep.store import read_manifest
@@ -31,9 +35,14 @@ def _subset_signals(subset: str, model_signals: Sequence[str]) -> tuple[str, ...
 def evaluate_rows(model: nn.Module, root: str | Path, rows: Sequence[dict], subsets: Sequence[str] = DEFAULT_SUBSETS,
                   out_dir: str | Path | None = None, n_boot: int = 1000) -> list[dict]:  # fmt: skip
     """Metrics for every dataset x subset. A subset is scored on the nights that have all of its signals ("all":
-    every model signal the night has); subsets naming signals the model does not know are skipped."""
+    every model signal the night has); subsets naming signals the model does not know are skipped. Nights are fed
+    as the model's input contract says (normalisation, windows); a store resampled otherwise is warned about."""
     model.eval()
     device = next(model.parameters()).device
+    contract = model_contract(model)
+    mismatch = store_mismatch(list(rows), contract)
+    if mismatch:
+        warnings.warn(f"{root}: {mismatch}", stacklevel=2)
     labels = class_labels(model.num_classes)
     results = []
     for dataset in sorted({r["dataset"] for r in rows}):
@@ -44,13 +53,11 @@ def evaluate_rows(model: nn.Module, root: str | Path, rows: Sequence[dict], subs
                 continue
             need = set() if subset == "all" else set(signals)
             usable = [r for r in ds_rows if need <= set(r["signals"].split(","))]
-            data = NightDataset(
-                root, usable, signals, model.num_classes, normalisation=getattr(model, "normalisation", "zscore")
-            )
+            data = NightDataset(root, usable, signals, model.num_classes, normalisation=None)
             mats = []
             for item in data:
-                x = {k: v[None].to(device) for k, v in item["signals"].items()}
-                pred = model(x).argmax(-1)[0].cpu().numpy()
+                x = {k: v.numpy() for k, v in item["signals"].items()}
+                pred = predict_logits(model, x, len(item["labels"]), contract, device).argmax(-1).numpy()
                 mats.append(confusion_matrix(item["labels"].numpy(), pred, model.num_classes))
             if not mats or np.sum(mats) == 0:
                 continue

@@ -1,4 +1,5 @@
-"""A recording -> model inputs: pick channels by name (with overrides), scale, resample, normalise."""
+"""A recording -> model-rate signals: pick channels by name (with overrides), scale and resample as the model's
+input contract says (normalisation and windows: ``inference.windows``)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import torch
+import numpy as np
 
-from wav2sleep.data.transforms import normalise
+from wav2sleep.contract import OURS, InputContract
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.signals import EPOCH_SECONDS, pick_channel, signal_spec
+from wav2sleep.signals import EPOCH_SECONDS, pick_channel
 
 __all__ = ["PreparedRecording", "prepare_recording"]
 
@@ -21,7 +22,7 @@ __all__ = ["PreparedRecording", "prepare_recording"]
 @dataclass
 class PreparedRecording:
     path: Path
-    inputs: dict[str, torch.Tensor]  # signal -> [1, n_epochs * spe], normalised
+    signals: dict[str, np.ndarray]  # signal -> float32 [n_epochs * spe] at the model rate, not normalised
     n_epochs: int
     start: datetime | None
     channels: dict[str, dict]  # signal -> channel used, unit, native rate, QC flags
@@ -29,10 +30,9 @@ class PreparedRecording:
 
 
 def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mapping[str, str] | None = None,
-                      resample_mode: str = "soxr", normalisation: str = "zscore") -> PreparedRecording:  # fmt: skip
+                      contract: InputContract = OURS) -> PreparedRecording:  # fmt: skip
     """Read the channels of ``path`` that carry ``signals`` (by name; ``channels`` maps signal -> label to
-    override) and return them at the model rates, whole 30-s epochs, normalised as the model was trained
-    (``zscore`` per night or ``causal``)."""
+    override) and return them at the model rates, whole 30-s epochs, resampled and scaled as ``contract`` says."""
     path = Path(path)
     overrides = dict(channels or {})
     labels = channel_labels(path)
@@ -47,7 +47,5 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
     if n_epochs == 0:
         raise InputFileError(path, "recording shorter than one 30-s epoch", found=f"{recording.duration_s:.1f} s")
     samples, meta, warnings = model_rate_signals({s: recording.channels[label] for s, label in picked.items()},
-                                                 n_epochs, resample_mode)  # fmt: skip
-    inputs = {s: torch.from_numpy(normalise(x, normalisation, signal_spec(s).samples_per_epoch / EPOCH_SECONDS))[None]
-              for s, x in samples.items()}  # fmt: skip
-    return PreparedRecording(path, inputs, n_epochs, recording.start, meta, [*recording.warnings, *warnings])
+                                                 n_epochs, contract.resample, contract.grid, contract.scaling)  # fmt: skip
+    return PreparedRecording(path, samples, n_epochs, recording.start, meta, [*recording.warnings, *warnings])

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from wav2sleep.contract import contract_for_store
 from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, WSC_ALLSCORE, WSC_STG, NightSource
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
@@ -83,12 +84,14 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         if (stages < 0).all():
             raise InputFileError(source.annotation, "no scored epoch overlaps the recording", field="stages")
     channels = {signal: recording.channels[label] for signal, label in picked.items()}
-    out, meta_signals, signal_warnings = model_rate_signals(channels, n_epochs, resample_mode)
+    grid = contract_for_store(resample_mode).grid
+    out, meta_signals, signal_warnings = model_rate_signals(channels, n_epochs, resample_mode, grid)
     warnings += signal_warnings
     flags = {signal: m["qc"] for signal, m in meta_signals.items()}
     meta = {"dataset": source.dataset, "session": source.session, "subject": source.subject, "visit": source.visit,
             "source": str(source.recording), "annotation": str(source.annotation or ""),
             "start_time": recording.start.isoformat() if recording.start else None,
             "duration_s": recording.duration_s, "n_epochs": n_epochs, "resample_mode": resample_mode,
+            "grid": grid,
             "signals": meta_signals, "warnings": warnings}  # fmt: skip
     return IngestedNight(Night(out, stages, meta), warnings, flags)

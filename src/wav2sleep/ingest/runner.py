@@ -74,7 +74,7 @@ def process(task: IngestTask) -> dict:
     root, source = Path(task.root), task.source
     record = {"dataset": source.dataset, "session": source.session, "subject": source.subject, "visit": source.visit,
               "source": str(source.recording), "path": "", "status": "failed", "error": "", "warnings": "",
-              "signals": "", "n_epochs": 0}  # fmt: skip
+              "signals": "", "n_epochs": 0, "resample_mode": task.resample_mode}  # fmt: skip
     try:
         result = ingest_night(source, task.signals, task.resample_mode, task.require_stages)
         path = write_night(night_path(root, source.dataset, source.session), result.night)

@@ -157,8 +157,8 @@ def _fallback(own: InputFileError, reader, *args):
                              field=own.field, expected=own.expected, found=own.found) from own  # fmt: skip
 
 
-def _scale(s: dict, path: Path) -> tuple[float, float, list[str]]:
-    """Gain and offset from digital to physical units, repairing unusable ranges."""
+def _scale(s: dict, path: Path) -> tuple[float, float, tuple[float, float], list[str]]:
+    """Gain and offset from digital to physical units and the physical range used, repairing unusable ranges."""
     notes = []
     pmin, pmax, dmin, dmax = s["physical_min"], s["physical_max"], s["digital_min"], s["digital_max"]
     if dmax == dmin:
@@ -171,7 +171,7 @@ def _scale(s: dict, path: Path) -> tuple[float, float, list[str]]:
     elif pmin > pmax:
         notes.append(f"inverted physical range [{pmin:g}, {pmax:g}]: decoded as written (polarity flipped)")
     gain = (pmax - pmin) / (dmax - dmin)
-    return gain, pmin - gain * dmin, notes
+    return gain, pmin - gain * dmin, (pmin, pmax), notes
 
 
 def read(path: str | Path, labels=None) -> Recording:
@@ -192,13 +192,13 @@ def read(path: str | Path, labels=None) -> Recording:
     for label in wanted:
         i = index[label]
         s = header.signals[i]
-        gain, offset, notes = _scale(s, path)
+        gain, offset, physical_range, notes = _scale(s, path)
         digital = data[:, starts[i] : starts[i + 1]].reshape(-1)
         values = (digital * np.float32(gain) + np.float32(offset)).astype(np.float32, copy=False)
         rate = s["samples"] / header.record_seconds
         if onsets is not None:
             values = _place_records(values, onsets, rate, s["samples"], header.record_seconds)
-        channels[label] = Channel(label, values, rate, s["unit"], [f"{label}: {n}" for n in notes])
+        channels[label] = Channel(label, values, rate, s["unit"], [f"{label}: {n}" for n in notes], physical_range)
     del data
     duration = header.n_records * header.record_seconds if onsets is None else onsets[-1] + header.record_seconds
     return Recording(path, channels, header.start, float(duration), warnings)

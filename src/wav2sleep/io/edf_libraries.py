@@ -42,7 +42,8 @@ def _edfio(path: Path, labels: Sequence[str] | None, names_only: bool) -> tuple[
     if names_only:
         return names, None
     channels = {label: Channel(label, np.asarray(signals[label].data, dtype=np.float32),
-                               float(signals[label].sampling_frequency), signals[label].physical_dimension)
+                               float(signals[label].sampling_frequency), signals[label].physical_dimension,
+                               physical_range=(float(signals[label].physical_min), float(signals[label].physical_max)))
                 for label in wanted_channels(path, names, labels)}  # fmt: skip
     return names, Recording(path, channels, start, float(edf.duration))
 
@@ -58,7 +59,8 @@ def _pyedflib(path: Path, labels: Sequence[str] | None, names_only: bool) -> tup
         for label in wanted_channels(path, names, labels):
             i = names.index(label)
             channels[label] = Channel(label, f.readSignal(i).astype(np.float32), float(f.getSampleFrequency(i)),
-                                      f.getPhysicalDimension(i))  # fmt: skip
+                                      f.getPhysicalDimension(i),
+                                      physical_range=(f.getPhysicalMinimum(i), f.getPhysicalMaximum(i)))  # fmt: skip
         return names, Recording(path, channels, f.getStartdatetime(), float(f.getFileDuration()))
 
 

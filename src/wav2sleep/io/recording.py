@@ -31,6 +31,7 @@ class Channel:
     rate_hz: float
     unit: str = ""
     warnings: list[str] = field(default_factory=list)
+    physical_range: tuple[float, float] | None = None  # header (min, max) where the format has one (EDF)
 
     @property
     def duration_s(self) -> float:

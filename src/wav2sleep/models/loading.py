@@ -14,9 +14,10 @@ import torch
 import yaml
 from torch import nn
 
+from wav2sleep.contract import PUBLISHED
 from wav2sleep.errors import ConfigError, ModelLoadError
 from wav2sleep.models.allocator import keep_large_buffers
-from wav2sleep.models.registry import build
+from wav2sleep.models.registry import build, model_contract
 from wav2sleep.stages import class_labels
 from wav2sleep.store.atomic import atomic_path, write_text_atomic
 
@@ -50,7 +51,8 @@ def resolve_model_folder(source: str | Path, *, revision: str | None = None, cac
 
 
 def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
-    """Our spec from a published Hydra config (``_target_`` names of the original code)."""
+    """Our spec from a published Hydra config (``_target_`` names of the original code), with the original's input
+    contract (linear resampling on its grid, range scaling, z-score over zero-padded 10-h windows)."""
     if config.get("_target_") != PUBLISHED_TARGET:
         raise ModelLoadError(f"unsupported _target_ {config.get('_target_')!r}; supported: {PUBLISHED_TARGET}")
     enc, mix, seq = config["signal_encoders"], config["epoch_mixer"], config["sequence_mixer"]
@@ -59,6 +61,7 @@ def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "architecture": "Wav2Sleep",
         "name": "published",
+        "contract": {**PUBLISHED.to_dict(), **({"normalisation": "causal"} if enc.get("causal") else {})},
         "params": {
             "signal_map": dict(enc["signal_map"]),
             "num_classes": int(config["num_classes"]),
@@ -81,8 +84,11 @@ def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
 
 def load_model(source: str | Path, device: str | torch.device = "cpu", *, revision: str | None = None,
                cache_dir: str | Path | None = None, local_files_only: bool = False,
-               tune_heap: bool = True) -> nn.Module:  # fmt: skip
+               tune_heap: bool = True, contract: dict[str, Any] | None = None) -> nn.Module:  # fmt: skip
     """Load a model folder (ours or the published format; path or ``hf://user/repo``) in eval mode.
+
+    The model carries its input contract (``model.contract``: saved in our folders, the original's for published
+    ones); ``contract`` overrides fields of it, with a warning (experts only).
 
     With ``tune_heap`` (for inference) it also keeps night-long tensor buffers in the process heap
     (``allocator.keep_large_buffers``): 2.7x faster inference on 10-h nights, but more memory in training.
@@ -122,6 +128,7 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
         raise ModelLoadError(
             f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
         )
+    model.contract = model.contract.with_overrides(contract, source="load_model(contract=...)")
     return model.to(device).eval()
 
 
@@ -139,7 +146,7 @@ def _read_weights(path: Path) -> dict[str, torch.Tensor]:
 def _spec(model: nn.Module) -> dict[str, Any]:
     return {"format": FORMAT, "architecture": type(model).__name__, "name": getattr(model, "variant", None),
             "signals": list(model.signals), "num_classes": model.num_classes, "params": model.config,
-            "normalisation": getattr(model, "normalisation", "zscore")}  # fmt: skip
+            "contract": model_contract(model).to_dict()}  # fmt: skip
 
 
 def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "", extra: dict | None = None) -> Path:
@@ -158,7 +165,8 @@ def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "",
             f"- architecture: {spec['architecture']} ({params:,} parameters)",
             f"- signals: {', '.join(model.signals)} (any subset works for Wav2Sleep)",
             f"- classes: {', '.join(class_labels(model.num_classes))}",
-            f"- training data: {training_data or 'not stated'}", "",
+            f"- training data: {training_data or 'not stated'}",
+            f"- input contract: {model_contract(model).describe()}", "",
             "Load with `wav2sleep.load_model(folder)`; stage with `wav2sleep stage RECORDING --model folder`."]  # fmt: skip
     write_text_atomic(folder / CARD, "\n".join(card) + "\n")
     return folder

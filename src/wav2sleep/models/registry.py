@@ -8,11 +8,11 @@ from typing import Any
 
 from torch import nn
 
-from wav2sleep.data.transforms import NORMALISATIONS
+from wav2sleep.contract import OURS, InputContract
 from wav2sleep.errors import ConfigError
 from wav2sleep.signals import parse_signals
 
-__all__ = ["register_model", "create_model", "list_models", "model_spec"]
+__all__ = ["register_model", "create_model", "list_models", "model_spec", "set_contract", "model_contract"]
 
 CARDIO = ("ECG", "PPG", "ABD", "THX")
 _REGISTRY: dict[str, Callable[[], dict[str, Any]]] = {}
@@ -130,15 +130,23 @@ def build(spec: dict[str, Any]) -> nn.Module:
     except TypeError as exc:
         raise ConfigError(f"invalid parameters for {spec['architecture']}: {exc}") from exc
     model.variant = spec.get("name")
-    set_normalisation(model, spec.get("normalisation", "zscore"))
+    # Folders written before contracts were saved hold only ``normalisation``; the rest was ours.
+    contract = spec.get("contract") or {"normalisation": spec.get("normalisation", "zscore")}
+    set_contract(model, InputContract.from_dict(contract))
     return model
 
 
-def set_normalisation(model: nn.Module, method: str) -> None:
-    """How the model's inputs are normalised: part of the model, since training, evaluation and staging must agree."""
-    if method not in NORMALISATIONS:
-        raise ConfigError(f"unknown normalisation {method!r}; known: {', '.join(NORMALISATIONS)}")
-    model.normalisation = method
+def set_contract(model: nn.Module, contract: InputContract) -> None:
+    """How recordings become the model's inputs: part of the model, since training, evaluation and staging must
+    agree (``wav2sleep.contract``)."""
+    if not isinstance(contract, InputContract):
+        raise ConfigError(f"expected an InputContract, got {type(contract).__name__}")
+    model.contract = contract
+
+
+def model_contract(model: nn.Module) -> InputContract:
+    """The model's input contract (ours for a module built without one)."""
+    return getattr(model, "contract", OURS)
 
 
 def create_model(name: str = "wav2sleep", **overrides: Any) -> nn.Module:

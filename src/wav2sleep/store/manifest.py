@@ -1,7 +1,8 @@
 """The manifest: one row per night of the store, rebuilt from the per-night status records.
 
 ``ROOT/manifest.parquet`` columns: dataset, session, subject, visit, path (night file relative to ROOT; empty if
-failed), status (ok | flagged | failed), error, warnings ("; "-joined), signals (comma-joined), n_epochs, source.
+failed), status (ok | flagged | failed), error, warnings ("; "-joined), signals (comma-joined), n_epochs, source,
+resample_mode (soxr | linear; empty for stores written before it was recorded, which used soxr).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ MANIFEST_FILE = "manifest.parquet"
 STATUS_DIR = ".status"
 COLUMNS = {"dataset": pa.string(), "session": pa.string(), "subject": pa.string(), "visit": pa.string(),
            "path": pa.string(), "status": pa.string(), "error": pa.string(), "warnings": pa.string(),
-           "signals": pa.string(), "n_epochs": pa.int64(), "source": pa.string()}  # fmt: skip
+           "signals": pa.string(), "n_epochs": pa.int64(), "source": pa.string(),
+           "resample_mode": pa.string()}  # fmt: skip
 
 
 def _records(root: Path) -> list[dict]:

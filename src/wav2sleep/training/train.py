@@ -12,10 +12,11 @@ import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from wav2sleep.contract import contract_for_store, store_resampling
 from wav2sleep.data.masking import ModalityMasker
 from wav2sleep.errors import ConfigError
 from wav2sleep.models import create_model, save_model, save_published
-from wav2sleep.models.registry import set_normalisation
+from wav2sleep.models.registry import set_contract
 from wav2sleep.training.data import StoreDataModule
 from wav2sleep.training.module import StagingModule
 
@@ -55,6 +56,17 @@ def _accumulation(target: int, batch: int, world: int) -> int:
     return target // per_step if target >= per_step and target % per_step == 0 else 1
 
 
+def _store_resampling(cfg: DictConfig) -> str:
+    """The one resampling mode of the store's usable nights: it becomes part of the trained model's contract."""
+    from wav2sleep.store import read_manifest
+
+    modes = store_resampling(read_manifest(cfg.data_root, statuses=("ok", "flagged")))
+    if len(modes) > 1:
+        raise ConfigError(f"{cfg.data_root}: nights resampled with different modes ({', '.join(sorted(modes))}); "
+                          "a model is trained on one: re-ingest with one --resample")  # fmt: skip
+    return modes.pop() if modes else "soxr"
+
+
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Train as ``cfg`` says; returns the output folder, model folder, best checkpoint, metrics and test results."""
     if OmegaConf.is_missing(cfg, "data_root"):
@@ -67,7 +79,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if cfg.training.get("activation_checkpointing") and cfg.model.name != "sleepppgnet":
         params["encoder"] = {**params.get("encoder", {}), "checkpointing": True}
     model = create_model(cfg.model.name, signals=signals, num_classes=int(cfg.inputs.num_classes), **params)
-    set_normalisation(model, str(cfg.training.normalisation))
+    set_contract(model, contract_for_store(_store_resampling(cfg), str(cfg.training.normalisation)))
     if cfg.get("init_from"):
         _initialise(model, str(cfg.init_from))
     masking = cfg.inputs.get("masking")
@@ -77,7 +89,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                            list(cfg.datasets.train), list(cfg.inputs.get("val_subsets") or []))  # fmt: skip
     data = StoreDataModule(cfg.data_root, list(cfg.datasets.train), signals, int(cfg.inputs.num_classes),
                            cfg.split_scheme, int(t.batch_size), t.crop_epochs, int(t.num_workers), int(cfg.seed),
-                           bool(t.include_flagged), model.normalisation)  # fmt: skip
+                           bool(t.include_flagged), model.contract.normalisation)  # fmt: skip
     settings = trainer_settings(cfg)
     world = settings["devices"] * settings["num_nodes"]
     from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint

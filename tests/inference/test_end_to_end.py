@@ -1,0 +1,141 @@
+"""Published checkpoints give the original's outputs end to end (EDF -> logits), and windows stitch sanely."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from wav2sleep.cli.main import main
+from wav2sleep.contract import OURS, PUBLISHED, InputContract
+from wav2sleep.data.transforms import zscore_window
+from wav2sleep.inference.prepare import prepare_recording
+from wav2sleep.inference.stage import stage
+from wav2sleep.inference.windows import predict_logits, window_owners, window_spans
+from wav2sleep.models import create_model, load_model
+from wav2sleep.synth import simulate_night, write_edf
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+GOLDEN_EDF = REFERENCE / "end_to_end" / "shhs1-golden.edf"
+CARDIO = REFERENCE / "checkpoints" / "wav2sleep-cardio"
+
+
+@pytest.fixture(scope="module")
+def golden():
+    from safetensors.numpy import load_file
+
+    return load_file(REFERENCE / "end_to_end" / "shhs1-golden.cardio.logits.safetensors")
+
+
+@pytest.fixture(scope="module")
+def cardio():
+    return load_model(CARDIO)
+
+
+def _agreement(hyp, logits):
+    ref = torch.softmax(torch.from_numpy(logits), -1).numpy()
+    return float(np.mean(hyp.probabilities.argmax(-1) == ref.argmax(-1))), float(np.abs(hyp.probabilities - ref).max())
+
+
+@pytest.mark.parametrize(("key", "signals"), [("logits.ECG", "ECG"), ("logits.ECG+THX", "ECG,THX")])
+def test_published_checkpoint_reproduces_the_originals_end_to_end_logits(golden, cardio, key, signals):
+    hyp = stage(GOLDEN_EDF, cardio, signals=signals)
+    assert hyp.n_epochs == 360 and hyp.metadata["contract"] == PUBLISHED.to_dict()
+    agree, max_dp = _agreement(hyp, golden[key])
+    assert agree == 1.0 and max_dp < 1e-3  # measured: 1.0 and 2e-6
+
+
+@pytest.mark.xfail(strict=True, reason="ECG+ABD+THX is not reproduced yet: 71 % argmax agreement, max |dp| 0.15 "
+                   "(ECG alone and ECG+THX match to 2e-6; docs/models.md lists what was ruled out)")  # fmt: skip
+def test_published_checkpoint_reproduces_the_originals_logits_with_every_signal_of_the_file(golden, cardio):
+    agree, max_dp = _agreement(stage(GOLDEN_EDF, cardio), golden["logits"])
+    assert agree >= 0.99 and max_dp < 0.02
+
+
+def test_our_preprocessing_does_not_reproduce_it_so_the_contract_matters(golden, cardio):
+    with pytest.warns(UserWarning, match="input contract overridden"):
+        hyp = stage(GOLDEN_EDF, cardio, signals="ECG", contract=OURS.to_dict())
+    agree, max_dp = _agreement(hyp, golden["logits.ECG"])
+    assert max_dp > 0.05 and agree < 0.95
+
+
+def test_the_cli_uses_and_reports_the_contract(tmp_path, golden):
+    assert main(["stage", str(GOLDEN_EDF), "--model", str(CARDIO), "--signals", "ECG,THX", "--out", str(tmp_path),
+                 "--formats", "json"]) == 0  # fmt: skip
+    saved = json.loads((tmp_path / "shhs1-golden.hypnogram.json").read_text())
+    assert saved["metadata"]["contract"]["resample"] == "linear"
+    probabilities = np.array(saved["probabilities"])
+    ref = torch.softmax(torch.from_numpy(golden["logits.ECG+THX"]), -1).numpy()
+    assert np.abs(probabilities - ref).max() < 1e-3
+    with pytest.warns(UserWarning, match=r"resample: linear -> soxr"):
+        assert main(["stage", str(GOLDEN_EDF), "--model", str(CARDIO), "--signals", "ECG", "--out", str(tmp_path),
+                     "--formats", "json", "--contract", "resample=soxr"]) == 0  # fmt: skip
+
+
+def test_a_short_night_is_one_zero_padded_window_normalised_as_the_original_does(cardio):
+    prepared = prepare_recording(GOLDEN_EDF, ("ECG", "THX"), contract=PUBLISHED)
+    logits = predict_logits(cardio, prepared.signals, prepared.n_epochs, PUBLISHED)
+    padded = {}
+    for name, x in prepared.signals.items():
+        spe = x.shape[0] // prepared.n_epochs
+        window = np.zeros(1200 * spe, dtype=np.float32)
+        window[: x.shape[0]] = x
+        padded[name] = torch.from_numpy(zscore_window(window))[None]
+    with torch.inference_mode():
+        direct = cardio(padded)[0, :360]
+    assert torch.allclose(logits, direct, atol=1e-5)
+
+
+def test_forcing_a_window_longer_than_the_night_changes_nothing(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("wav2sleep", signals=("ECG", "THX"), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32})
+    model.eval()
+    rng = np.random.default_rng(0)
+    signals = {"ECG": rng.standard_normal(50 * 1024).astype(np.float32),
+               "THX": rng.standard_normal(50 * 256).astype(np.float32)}  # fmt: skip
+    whole = predict_logits(model, signals, 50, OURS)
+    forced = predict_logits(model, signals, 50, InputContract(window_epochs=120, overlap_epochs=20))
+    assert torch.equal(whole, forced)
+
+
+def test_window_spans_cover_the_night_and_each_epoch_is_scored_where_it_is_most_central():
+    assert window_spans(1000, 1200, 240) == [(0, 1000)]
+    assert window_spans(1680, 1200, 240) == [(0, 1200), (480, 1680)]
+    assert window_spans(3000, 1200, 240) == [(0, 1200), (960, 2160), (1800, 3000)]
+    spans = window_spans(1680, 1200, 240)
+    owners = window_owners(1680, spans)
+    assert owners[:840].tolist() == [0] * 840 and owners[840:].tolist() == [1] * 840  # the seam mid-overlap
+    assert window_spans(50, None) == [(0, 50)]
+
+
+@pytest.fixture(scope="module")
+def long_night(tmp_path_factory):
+    """A 14-h recording: longer than the published 10-h window."""
+    night = simulate_night(11, 14.0, eog=False, rates={"ECG": 128, "ABD": 16, "THX": 16})
+    labels = {"ECG": "ECG", "ABD": "ABDO RES", "THX": "THOR RES"}
+    channels = [(labels[s], x, r, "mV" if s == "ECG" else "") for s, (x, r) in night.waveforms.items()
+                if s in labels]  # fmt: skip
+    return write_edf(tmp_path_factory.mktemp("long") / "long.edf", channels, datetime(2023, 1, 1, 20, 0))
+
+
+def test_a_14_hour_night_is_staged_in_overlapping_windows_with_sane_seams(long_night, cardio):
+    hyp = stage(long_night, cardio, signals="ECG,THX")
+    assert hyp.n_epochs == 1680
+    assert np.isfinite(hyp.probabilities).all() and np.allclose(hyp.probabilities.sum(1), 1, atol=1e-5)
+    prepared = prepare_recording(long_night, ("ECG", "THX"), contract=PUBLISHED)
+    first = predict_logits(cardio, {k: v[: 1200 * (v.shape[0] // 1680)] for k, v in prepared.signals.items()},
+                           1200, PUBLISHED)  # fmt: skip
+    second = predict_logits(cardio, {k: v[480 * (v.shape[0] // 1680) :] for k, v in prepared.signals.items()},
+                            1200, PUBLISHED)  # fmt: skip
+    stitched = torch.log(torch.from_numpy(hyp.probabilities))
+    # Each half comes from its own window, unchanged; the seam is in the middle of the overlap.
+    assert torch.allclose(torch.softmax(stitched[:840], -1), torch.softmax(first[:840], -1), atol=1e-5)
+    assert torch.allclose(torch.softmax(stitched[840:], -1), torch.softmax(second[360:], -1), atol=1e-5)
+    # Sane at the seam: around it, the two windows see the same signal and mostly agree on the stage.
+    p1, p2 = torch.softmax(first[780:900], -1), torch.softmax(second[300:420], -1)
+    assert float((p1.argmax(-1) == p2.argmax(-1)).float().mean()) > 0.8
+    jump = float((torch.softmax(stitched[840], -1) - torch.softmax(stitched[839], -1)).abs().max())
+    steps = (torch.softmax(stitched[1:], -1) - torch.softmax(stitched[:-1], -1)).abs().amax(-1)
+    assert jump <= float(torch.quantile(steps, 0.99))  # no larger than the night's own epoch-to-epoch changes
