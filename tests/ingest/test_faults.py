@@ -46,7 +46,7 @@ def test_each_case_behaves_as_its_manifest_says(fault_run):
 def test_run_completes_and_exit_status_reports_failures(fault_run):
     _, _, _, code, strict, manifest = fault_run
     assert any(c["expect"] == "failed" for c in manifest)
-    assert code == 0 and strict == 1
+    assert code == 1 and strict == 1  # some nights fail: non-zero at the end, the run completes
 
 
 def test_sources_untouched_and_no_partial_files(fault_run):

@@ -44,6 +44,31 @@ def test_nsrr_xml_errors(tmp_path):
         read_nsrr_xml(path)
 
 
+def test_nsrr_xml_with_a_default_namespace_is_read(tmp_path):
+    path = tmp_path / "ns-nsrr.xml"
+    path.write_text(ODD_LAYOUT.replace("<PSGAnnotation>", '<PSGAnnotation xmlns="http://www.example.org/psg">'))
+    events = read_nsrr_xml(path)
+    assert str(events.start_clock) == "22:30:00"
+    assert epochs_from_events(events, 10)[0].tolist() == [0, 0, 3, 3, 3, 4, 4, -1, -1, -1]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN", "1e999"])
+@pytest.mark.parametrize("field", ["Start", "Duration"])
+def test_non_finite_event_times_are_errors_naming_the_annotation_file_and_field(tmp_path, field, value):
+    path = tmp_path / "c-nsrr.xml"
+    old = "<Start>60</Start>" if field == "Start" else "<Duration>90</Duration>"
+    path.write_text(ODD_LAYOUT.replace(old, f"<{field}>{value}</{field}>"))
+    with pytest.raises(InputFileError, match=rf"c-nsrr\.xml \[{field} \(stage event 1\)\]: stage event field is "
+                                             rf"not a finite number; expected seconds; found '{value}'"):  # fmt: skip
+        read_nsrr_xml(path)
+
+
+def test_non_finite_events_from_any_reader_are_refused_before_the_epoch_grid():
+    events = StageEvents("scoring.txt", np.array([0.0, np.nan]), np.array([30.0, 30.0]), np.array([0, 2]))
+    with pytest.raises(InputFileError, match=r"scoring\.txt \[onset \(event 1\)\]: stage event onset is not a finite"):
+        epochs_from_events(events, 10)
+
+
 def _events(rows):
     a = np.array(rows, dtype=float)
     return StageEvents("x", a[:, 0], a[:, 1], a[:, 2].astype(int))

@@ -12,6 +12,7 @@ from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.edf import read_header
 from wav2sleep.synth import write_edf
 from wav2sleep.synth.faults import patch_signal_field
+from wav2sleep.synth.reader_seeds import write_edf_plus_d
 
 START = datetime(2003, 5, 6, 23, 1, 2)
 
@@ -90,32 +91,9 @@ def test_edf_plus_d_without_annotations_is_read_back_to_back(edf):
     assert rec.duration_s == 120 and "EDF+D without an annotation signal" in rec.warnings[0]
 
 
-def _edf_plus_d(path, onsets):
-    """An EDF+C written by edfio (10 one-second records), turned into EDF+D by rewriting the reserved field and each
-    record's time-keeping annotation to ``onsets``, as a recorder that paused would have written it."""
-    from datetime import date, time
-
-    rng = np.random.default_rng(5)
-    signals = [edfio.EdfSignal(rng.standard_normal(2560), sampling_frequency=256, label="EKG", physical_dimension="mV"),
-               edfio.EdfSignal(rng.standard_normal(100), sampling_frequency=10, label="Thor")]  # fmt: skip
-    edfio.Edf(signals, annotations=[edfio.EdfAnnotation(0, None, "lights off")], starttime=time(23, 0, 0),
-              recording=edfio.Recording(startdate=date(2003, 5, 6))).write(path)  # fmt: skip
-    raw = bytearray(path.read_bytes())
-    raw[192:197] = b"EDF+D"
-    header = read_header(path)
-    i = header.labels.index("EDF Annotations")
-    before = 2 * sum(s["samples"] for s in header.signals[:i])
-    size = 2 * header.signals[i]["samples"]
-    for k, onset in enumerate(onsets):
-        at = header.header_bytes + k * 2 * header.record_samples + before
-        raw[at : at + size] = f"+{onset}\x14\x14\x00".encode().ljust(size, b"\x00")
-    path.write_bytes(bytes(raw))
-    return path
-
-
 def test_edf_plus_d_gaps_are_restored_at_clock_time(tmp_path):
     onsets = [0, 1, 2, 10, 11, 12, 13, 30, 31, 32.5]  # gaps of 7 s, 16 s and 0.5 s
-    path = _edf_plus_d(tmp_path / "d.edf", onsets)
+    path = write_edf_plus_d(tmp_path / "d.edf", onsets)
     reference = edfio.read_edf(path)  # an independent reader: sees the discontinuity, gives records back to back
     assert not reference.is_continuous
     rec = read_recording(path)
@@ -131,10 +109,74 @@ def test_edf_plus_d_gaps_are_restored_at_clock_time(tmp_path):
         assert np.isfinite(x).sum() == back_to_back.size
 
 
-def test_edf_plus_d_with_unusable_onsets_falls_back_to_back_to_back(tmp_path):
-    path = _edf_plus_d(tmp_path / "d.edf", [0, 1, 2, 1.5, 4, 5, 6, 7, 8, 9])
-    rec = read_recording(path)
-    assert rec.duration_s == 10 and "overlap or run backwards" in rec.warnings[0]
+@pytest.mark.parametrize(
+    ("onsets", "message"),
+    [
+        (
+            [0, 1, 2, 1.5, 4, 5, 6, 7, 8, 9],
+            r"\[EDF\+D record onsets \(record 3\)\]: data records overlap or run "
+            r"backwards; expected >= 3 s \(end of record 2\); found 1.5 s",
+        ),
+        ([0, 1, 2, "nan", 4, 5, 6, 7, 8, 9], r"\(record 3\)\]: impossible data record onset; expected a finite"),
+        ([0, 1, 2, "inf", 4, 5, 6, 7, 8, 9], r"\(record 3\)\]: impossible data record onset"),
+        ([-5, 1, 2, 3, 4, 5, 6, 7, 8, 9], r"\(record 0\)\]: impossible data record onset.*found -5"),
+        (
+            [0, 1, 2, 3, 4, 5, 6, 7, 8, 1000000],
+            r"gaps between data records too long; expected gaps totalling at "
+            r"most 24 h and 10x the recorded 10 s; found 999991 s of gaps",
+        ),
+        ([0, 1, 2, 3, 4, 5, 6, 7, 8, 120], r"gaps between data records too long"),  # 111 s > 10x 10 s
+    ],
+)
+def test_edf_plus_d_with_impossible_onsets_is_refused_naming_the_field(tmp_path, onsets, message):
+    path = write_edf_plus_d(tmp_path / "d.edf", onsets)
+    with pytest.raises(InputFileError, match=message):
+        read_recording(path)
+
+
+def test_memory_is_bounded_by_the_input_not_by_its_onsets(tmp_path):
+    """A 6-kB EDF+D placing its last record 10^6 s after the start: refused under a 700-MB address-space cap
+    (decoding it as written would take 1 GB per 256-Hz channel)."""
+    import subprocess
+    import sys
+
+    path = write_edf_plus_d(tmp_path / "d.edf", [0, 1, 2, 3, 4, 5, 6, 7, 8, 1000000])
+    code = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (700 << 20, 700 << 20))\n"
+            "from wav2sleep.io import read_recording\nfrom wav2sleep.errors import InputFileError\n"
+            f"try:\n    read_recording({str(path)!r})\nexcept InputFileError as e:\n    print('refused', e)\n")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("refused"), out.stderr[-2000:]
+    assert path.stat().st_size < 10_000
+
+
+@pytest.mark.parametrize(
+    ("offset", "width", "value", "message"),
+    [
+        (244, 8, b"nan", r"\[record duration\]: record duration must be a positive number of seconds; expected > 0"),
+        (244, 8, b"inf", r"\[record duration\]: record duration must be a positive"),
+        (244, 8, b"0", r"\[record duration\]"),
+        (244, 8, b"-1", r"\[record duration\]"),
+    ],
+)
+def test_impossible_header_values_are_refused_naming_the_field(tmp_path, offset, width, value, message):
+    path = write_edf_plus_d(tmp_path / "d.edf", list(range(10)))
+    raw = bytearray(path.read_bytes())
+    raw[offset : offset + width] = value.ljust(width)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputFileError, match=message):
+        read_recording(path)
+
+
+def test_zero_samples_per_record_is_refused_naming_the_channel(tmp_path):
+    path = write_edf_plus_d(tmp_path / "d.edf", list(range(10)))
+    header = read_header(path)
+    ns = len(header.signals)
+    raw = bytearray(path.read_bytes())
+    at = 256 + ns * (16 + 80 + 8 + 8 + 8 + 8 + 8 + 80) + 8  # the second signal's samples-per-record field
+    raw[at : at + 8] = b"0".ljust(8)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputFileError, match=r"\[Thor samples per record\]: impossible samples per record"):
+        read_header(path)
 
 
 def test_bdf_plus_goes_through_the_library_fallback(tmp_path):

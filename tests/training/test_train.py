@@ -52,6 +52,26 @@ def test_resume_equals_uninterrupted(tiny_config, tmp_path):
     for k, v in a["state_dict"].items():
         assert torch.allclose(v, b["state_dict"][k], atol=1e-6), k
     assert straight["best_val_loss"] == pytest.approx(resumed["best_val_loss"], abs=1e-6)
+    # The resumed run continues the first one's MLflow run: one run, its history in one place, finished.
+    client = mlflow.tracking.MlflowClient(resumed["tracking_uri"])
+    runs = client.search_runs([client.get_experiment_by_name("wav2sleep").experiment_id])
+    assert [r.info.run_id for r in runs] == [resumed["mlflow_run_id"]] and runs[0].info.status == "FINISHED"
+    assert len(client.get_metric_history(resumed["mlflow_run_id"], "val_loss")) == 2  # epochs 0 and 1
+
+
+def test_resume_without_a_usable_checkpoint_is_a_one_line_error_before_mlflow(tiny_config, tmp_path):
+    out = tmp_path / "r"
+    with pytest.raises(ConfigError, match=r"resume=last: no checkpoint in .*checkpoints \(nothing to resume"):
+        train(tiny_config("training.max_epochs=1", f"output_dir={out}", "resume=last"))
+    assert not (out / "mlflow.db").exists()
+    (out / "checkpoints").mkdir(parents=True)
+    truncated = out / "checkpoints" / "last.ckpt"
+    truncated.write_bytes(b"PK\x03\x04 half a checkpoint")
+    with pytest.raises(ConfigError, match=rf"{truncated}: not a complete checkpoint"):
+        train(tiny_config("training.max_epochs=1", f"output_dir={out}", "resume=last"))
+    with pytest.raises(ConfigError, match="checkpoint .*elsewhere.ckpt not found"):
+        train(tiny_config("training.max_epochs=1", f"output_dir={out}", f"resume={tmp_path / 'elsewhere.ckpt'}"))
+    assert not (out / "mlflow.db").exists()
 
 
 def test_ddp_over_two_cpu_processes_matches_single(tiny_config, tmp_path):

@@ -17,17 +17,19 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="redo nights already in the store")
     p.add_argument("--resample", choices=["soxr", "linear"], default="soxr",
                    help="soxr (anti-aliased, default) or linear (the reference's interpolation)")  # fmt: skip
-    p.add_argument("--strict", action="store_true", help="exit 1 if any night failed")
+    p.add_argument("--strict", action="store_true", help="also exit 1 if any night was flagged (QC or unit problem)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
+
     from wav2sleep.ingest.runner import ingest_folder
 
     s = ingest_folder(args.folder, args.out, dataset=args.dataset, signals=args.signals, workers=args.workers,
                       ray=args.ray, overwrite=args.overwrite, resample_mode=args.resample, progress=not args.quiet)  # fmt: skip
     for session, error in s.failures:
-        print(f"failed {session}: {error}")
+        print(f"wav2sleep ingest: failed {session}: {error}", file=sys.stderr)
     print(f"{s.ok} ok, {s.flagged} flagged, {s.failed} failed, {s.skipped} already done ({s.seconds:.1f} s); "
           f"manifest: {s.manifest}")  # fmt: skip
-    return 1 if args.strict and s.failed else 0
+    return 1 if s.failed or (args.strict and s.flagged) else 0

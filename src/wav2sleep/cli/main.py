@@ -3,7 +3,8 @@
 Every module in this package except this one is a subcommand: it defines ``HELP`` (one line), ``add_parser(p)``
 (fills an ``argparse`` parser) and ``run(args) -> int``. Subcommand modules import only ``argparse`` at module
 level; heavy libraries are imported inside ``run`` so that ``wav2sleep stage`` starts fast.
-Exit codes: 0 success, 1 finished with failures (e.g. some nights failed), 2 bad usage or bad input.
+Exit codes: 0 success, 1 finished with failures (e.g. some nights failed), 2 bad usage, bad input or an
+environment problem. No traceback reaches the user unless asked for (``-v``): every error is one line on stderr.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 
 import wav2sleep
 from wav2sleep.errors import Wav2SleepError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "describe_error"]
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for any exception: our errors as written (they name the file and field), OS errors with the path
+    and reason, anything else with its type."""
+    if isinstance(exc, Wav2SleepError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _subcommands() -> list[str]:
@@ -39,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"wav2sleep.cli.{name}")
         p = sub.add_parser(name.replace("_", "-"), help=module.HELP, description=module.HELP)
         module.add_parser(p)
+        # -v also after the subcommand (SUPPRESS: does not reset a -v given before it)
+        p.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                       help="tracebacks and more log output (-vv for debug)")  # fmt: skip
         p.set_defaults(_module=module)
     return parser
 
@@ -56,12 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args._module.run(args) or 0)
-    except Wav2SleepError as exc:
-        print(f"wav2sleep {args.command}: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"wav2sleep {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the one place every error becomes a line for the user
+        if args.verbose:
+            traceback.print_exc()
+        hint = "" if isinstance(exc, Wav2SleepError) or args.verbose else " (run with -v for the traceback)"
+        print(f"wav2sleep {args.command}: error: {describe_error(exc)}{hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

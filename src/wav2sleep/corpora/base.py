@@ -10,11 +10,8 @@ from pathlib import Path
 
 __all__ = ["NightSource", "Corpus", "NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "split_list"]
 
-NSRR_XML = "nsrr-xml"
-WSC_STG = "wsc-stg"
-WSC_ALLSCORE = "wsc-allscore"
-HYPNOGRAM_CSV = "hypnogram-csv"
-SLPDB_AN = "slpdb-an"
+from wav2sleep.io.annotations import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, WSC_ALLSCORE, WSC_STG  # noqa: E402
+
 XML_DIR = "polysomnography/annotations-events-nsrr"
 
 

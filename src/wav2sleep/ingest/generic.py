@@ -2,7 +2,9 @@
 
 A recording ``x.edf`` (or ``x.bdf``, ``x.hea``, ``x.rr``) takes its stages from ``x-nsrr.xml``, ``x.xml``,
 ``x.hypnogram.csv`` or ``x.an`` in the same folder, if one exists. Session ids are the path below the folder with
-``/`` written as ``__``.
+``/`` written as ``__``. Something named like a recording that is not a readable file (a folder, a dangling or
+looping link) but has a hypnogram beside it is kept, so that it is reported as a failed night with the reason rather
+than silently skipped.
 """
 
 from __future__ import annotations
@@ -17,8 +19,17 @@ ANNOTATIONS = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".hypnogram.csv", H
 RECORDINGS = (".edf", ".bdf", ".hea", ".rr")
 
 
+def _annotation(path: Path) -> tuple[Path | None, str | None]:
+    for suffix, kind in ANNOTATIONS:
+        candidate = path.with_name(path.stem + suffix)
+        if candidate.exists():
+            return candidate, kind
+    return None, None
+
+
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
-    recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS and p.is_file())
+    recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS
+                        and (p.is_file() or _annotation(p)[0] is not None))  # fmt: skip
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}
     # A record with beat intervals (x.rr) is read from them: its x.hea then only gives the start and length.
     recordings = [p for p in recordings if not (p.suffix == ".hea" and p.with_suffix("") in beat_files)]
@@ -26,12 +37,7 @@ def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
     for path in recordings:
         if path.stem.endswith("_fixed") or path.with_name(path.stem + "_fixed.edf").exists():
             continue
-        annotation, fmt = None, None
-        for suffix, kind in ANNOTATIONS:
-            candidate = path.with_name(path.stem + suffix)
-            if candidate.exists():
-                annotation, fmt = candidate, kind
-                break
+        annotation, fmt = _annotation(path)
         session = str(path.relative_to(folder).with_suffix("")).replace("/", "__")
         nights.append(NightSource(dataset, session, session, "", path, annotation, fmt))
     return nights

@@ -7,23 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from wav2sleep.contract import contract_for_store
-from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, WSC_ALLSCORE, WSC_STG, NightSource
+from wav2sleep.corpora import NightSource
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
-from wav2sleep.io.nsrr_xml import read_nsrr_xml
-from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
+from wav2sleep.io.annotations import read_annotation
 from wav2sleep.io.stage_events import StageEvents, epochs_from_events
-from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 from wav2sleep.signals import EPOCH_SECONDS, pick_channel
 from wav2sleep.store import Night
 
 __all__ = ["IngestedNight", "ingest_night", "DEFAULT_SIGNALS", "read_stage_events"]
 
 DEFAULT_SIGNALS = ("ECG", "PPG", "ABD", "THX")
-ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
-                      HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations}  # fmt: skip
 
 
 @dataclass
@@ -38,7 +33,7 @@ class IngestedNight:
 
 
 def read_stage_events(source: NightSource) -> StageEvents:
-    return ANNOTATION_READERS[source.annotation_format](source.annotation)
+    return read_annotation(source.annotation, source.annotation_format)
 
 
 def _align(events: StageEvents, start: datetime | None, warnings: list[str]) -> StageEvents:
@@ -54,11 +49,26 @@ def _align(events: StageEvents, start: datetime | None, warnings: list[str]) -> 
     return events
 
 
+def _loops(path) -> bool:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # symlink loop
+        return True
+    except OSError as exc:
+        return exc.errno == 40  # ELOOP
+    return False
+
+
 def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, resample_mode: str = "soxr",
                  require_stages: bool = True) -> IngestedNight:  # fmt: skip
     """Turn ``source`` into a ``Night`` at model rates; raises ``InputFileError`` naming the file on failure."""
-    if not source.recording.exists():
-        raise InputFileError(source.recording, "recording not found (annotation present)")
+    path = source.recording
+    if not path.is_file():
+        if path.is_symlink():
+            reason = "a link that loops" if _loops(path) else "a dangling link (its target is missing)"
+        else:
+            reason = "a folder, not a recording file" if path.is_dir() else "not found"
+        raise InputFileError(path, f"recording is {reason}" + (" (annotation present)" if source.annotation else ""))
     events = None
     if source.annotation is not None:
         events = read_stage_events(source)
@@ -71,7 +81,7 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         raise InputFileError(source.recording, "no usable signal channel", field="channels",
                              expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
     recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
-    warnings = list(recording.warnings)
+    warnings = [*recording.warnings, *(events.warnings if events is not None else [])]
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
         raise InputFileError(source.recording, "recording shorter than one 30-s epoch",

@@ -17,6 +17,7 @@ import numpy as np
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
 from wav2sleep.io.recording import Channel, Recording, wanted_channels
+from wav2sleep.io.wfdb_header import open_wfdb_record
 
 __all__ = ["channel_labels", "read", "read_beat_table", "parse_clock", "LABEL"]
 
@@ -73,27 +74,22 @@ def _beats(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return ends[keep], intervals[keep]
 
 
-def _header(path: Path) -> tuple[datetime | None, float | None]:
-    """Start and duration from the WFDB header ``x.hea`` beside ``x.rr``, if present."""
+def _header(path: Path) -> tuple[datetime | None, float | None, list[str]]:
+    """Start, duration and header warnings from the WFDB header ``x.hea`` beside ``x.rr``, if present."""
     hea = path.with_suffix(".hea")
     if not hea.is_file():
-        return None, None
-    import wfdb
-
-    try:
-        header = wfdb.rdheader(str(hea.with_suffix("")))
-    except Exception as exc:  # wfdb raises several types for malformed headers
-        raise InputFileError(hea, f"unreadable WFDB header ({exc})") from exc
-    start = datetime.combine(header.base_date, header.base_time) if header.base_date and header.base_time else None
+        return None, None, []
+    with open_wfdb_record(hea) as opened:
+        header = opened.header
     duration = header.sig_len / header.fs if header.sig_len and header.fs else None
-    return start, duration
+    return opened.start, duration, opened.warnings
 
 
 def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
     wanted_channels(path, [LABEL], labels)
     ends, intervals = _beats(path)
-    start, duration = _header(path)
+    start, duration, header_warnings = _header(path)
     duration = duration or float(ends[-1])
     x, warnings = intervals_on_grid(ends, intervals, duration, LABEL)
-    return Recording(path, {LABEL: Channel(LABEL, x, RATE_HZ, "s", warnings)}, start, duration)
+    return Recording(path, {LABEL: Channel(LABEL, x, RATE_HZ, "s", warnings)}, start, duration, header_warnings)

@@ -8,6 +8,9 @@ Independent readers (edfio, pyedflib) check this reader in the tests.
 
 EDF+D (discontinuous): each data record is placed at the onset its time-keeping annotation gives, so the samples
 keep their clock times (scored epochs stay aligned); the gaps between records are NaN (flagged ``nan`` by QC).
+Onsets that are not finite, negative, overlapping or out of order are refused, and so are gaps totalling more than
+``MAX_GAP_S`` (24 h) or more than ``MAX_GAP_RATIO`` (10) times the recorded data: a decoded channel never holds
+more than 11 times the samples the file stores for it (docs/ingest.md).
 
 Repairs (each reported in ``Recording.warnings``/``Channel.warnings``): header-size field that disagrees with the
 number of signals; record count missing (-1) or larger than the file holds (truncated file: complete records are
@@ -18,6 +21,7 @@ the header flips polarity) is decoded as written and noted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,9 +37,12 @@ __all__ = ["EdfHeader", "read_header", "channel_labels", "read"]
 _FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
            ("digital_min", 8), ("digital_max", 8), ("prefilter", 80), ("samples", 8), ("reserved", 32))  # fmt: skip
 REPAIRED_RANGE = (-3.28, 3.28)
+MAX_GAP_S = 24 * 3600.0
+MAX_GAP_RATIO = 10.0
 ANNOTATIONS = "EDF Annotations"
-# Problems no other reader can get past either: not worth a second and third attempt.
-_FINAL = ("empty file", "cannot read file")
+# Problems no other reader can get past either (or that a library would read into garbage): no second attempt.
+_FINAL = ("empty file", "cannot read file", "record duration must be a positive number of seconds",
+          "impossible samples per record")  # fmt: skip
 
 
 @dataclass
@@ -118,10 +125,14 @@ def read_header(path: str | Path) -> EdfHeader:
             s[key] = _number(path, s[key], f"{s['label']} {key.replace('_', ' ')}")
         for key in ("digital_min", "digital_max", "samples"):
             s[key] = _number(path, s[key], f"{s['label']} {key.replace('_', ' ')}", int)
+    for s in signals:
+        if s["samples"] <= 0:
+            raise InputFileError(path, "impossible samples per record", field=f"{s['label']} samples per record",
+                                 expected="a positive count", found=str(s["samples"]))  # fmt: skip
     record_seconds = _number(path, raw[244:252], "record duration")
-    if record_seconds <= 0:
-        raise InputFileError(path, "record duration must be positive", field="record duration",
-                             found=str(record_seconds))  # fmt: skip
+    if not math.isfinite(record_seconds) or record_seconds <= 0:
+        raise InputFileError(path, "record duration must be a positive number of seconds", field="record duration",
+                             expected="> 0", found=raw[244:252].strip())  # fmt: skip
     header = EdfHeader(path, _start(raw, warnings), expected_header, 0, record_seconds, signals, warnings,
                        discontinuous=raw[192:197] == "EDF+D")  # fmt: skip
     record_bytes = 2 * header.record_samples
@@ -220,13 +231,26 @@ def _record_onsets(header: EdfHeader, data: np.ndarray, starts: np.ndarray, warn
         except ValueError:
             warnings.append(f"EDF+D record {k}: no time-keeping annotation ({first[:20]!r}); records read back to back")
             return None
+    field_name = "EDF+D record onsets"
+    bad = np.nonzero(~np.isfinite(onsets) | (onsets < 0))[0]
+    if bad.size:
+        raise InputFileError(header.path, "impossible data record onset", field=f"{field_name} (record {bad[0]})",
+                             expected="a finite time >= 0 s", found=f"{onsets[bad[0]]}")  # fmt: skip
     ends = onsets[:-1] + header.record_seconds
-    if (onsets < 0).any() or (onsets[1:] < ends - 1e-6).any():
-        warnings.append("EDF+D record onsets overlap or run backwards; records read back to back")
-        return None
+    bad = np.nonzero(onsets[1:] < ends - 1e-6)[0]
+    if bad.size:
+        k = int(bad[0]) + 1
+        raise InputFileError(header.path, "data records overlap or run backwards", field=f"{field_name} (record {k})",
+                             expected=f">= {ends[k - 1]:g} s (end of record {k - 1})", found=f"{onsets[k]:g} s")  # fmt: skip
     gaps = onsets[1:] - ends
     if onsets[0] > 0:
         gaps = np.r_[onsets[0], gaps]
+    recorded = header.n_records * header.record_seconds
+    total_gap = float(gaps.sum())
+    if total_gap > min(MAX_GAP_S, MAX_GAP_RATIO * recorded):
+        raise InputFileError(header.path, "gaps between data records too long", field=field_name,
+                             expected=f"gaps totalling at most {MAX_GAP_S / 3600:g} h and {MAX_GAP_RATIO:g}x the "
+                             f"recorded {recorded:g} s", found=f"{total_gap:g} s of gaps")  # fmt: skip
     if (gaps > 1e-6).any():
         count = int((gaps > 1e-6).sum())
         warnings.append(f"EDF+D: {count} gap{'s' if count > 1 else ''} ({float(gaps.sum()):.1f} s in all) restored "

@@ -1,6 +1,6 @@
 """NSRR ``annotations-events-nsrr`` XML: sleep stages and the recording start clock time.
 
-Parsed as XML (any layout or whitespace). Stage events are ``ScoredEvent``s whose ``EventType`` names stages
+Parsed as XML (any layout or whitespace, with or without a default namespace). Stage events are ``ScoredEvent``s whose ``EventType`` names stages
 (``Stages|Stages``); the R&K digit after ``|`` in ``EventConcept`` gives the stage (S3 and S4 -> N3; 6, 7, 9 ->
 unscored).
 """
@@ -20,12 +20,16 @@ from wav2sleep.stages import RK_TO_AASM
 __all__ = ["read_nsrr_xml"]
 
 
-def _float(path: Path, element: ET.Element, tag: str) -> float:
+def _float(path: Path, element: ET.Element, tag: str, index: int) -> float:
     text = (element.findtext(tag) or "").strip()
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise InputFileError(path, "stage event field is not a number", field=tag, found=repr(text)) from None
+        value = float("nan")
+    if not np.isfinite(value):
+        raise InputFileError(path, "stage event field is not a finite number", field=f"{tag} (stage event {index})",
+                             expected="seconds", found=repr(text))  # fmt: skip
+    return value
 
 
 def _clock(text: str | None) -> time | None:
@@ -50,6 +54,9 @@ def read_nsrr_xml(path: str | Path) -> StageEvents:
         raise InputFileError(path, f"malformed XML at line {line}, column {col}", found=str(exc)) from exc
     except OSError as exc:
         raise InputFileError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    for element in root.iter():  # a default namespace ({uri}ScoredEvent) changes no meaning here
+        if isinstance(element.tag, str):
+            element.tag = element.tag.rsplit("}", 1)[-1]
     onsets, durations, codes, clock = [], [], [], None
     for event in root.iter("ScoredEvent"):
         concept = (event.findtext("EventConcept") or "").strip()
@@ -62,8 +69,8 @@ def read_nsrr_xml(path: str | Path) -> StageEvents:
         if not digit.isdigit() or int(digit) not in RK_TO_AASM:
             raise InputFileError(path, "unknown stage", field="EventConcept", expected="'<name>|<0-9>'",
                                  found=repr(concept))  # fmt: skip
-        onsets.append(_float(path, event, "Start"))
-        durations.append(_float(path, event, "Duration"))
+        onsets.append(_float(path, event, "Start", len(codes)))
+        durations.append(_float(path, event, "Duration", len(codes)))
         codes.append(RK_TO_AASM[int(digit)])
     if not codes:
         raise InputFileError(path, "no sleep stage events", field="ScoredEvent", expected="Stages|Stages events",

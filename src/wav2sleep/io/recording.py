@@ -4,7 +4,10 @@ Each reader module (``wav2sleep.io.<name>``) exposes two functions with the same
 - ``channel_labels(path) -> list[str]``: the channel labels, reading the header only;
 - ``read(path, labels=None) -> Recording``: decode the channels named in ``labels`` (all when ``None``).
 Readers raise ``InputFileError`` naming the file and what is wrong; a header problem they can repair is repaired
-in memory (never in the file) and reported in ``Recording.warnings`` / ``Channel.warnings``.
+in memory (never in the file) and reported in ``Recording.warnings`` / ``Channel.warnings``. The two functions
+below are the only way in, and they guarantee it: whatever a reader or the library under it raises for a bad file
+comes out as ``InputFileError`` naming the file, and a decoded recording is checked (one-dimensional channels,
+finite positive rates, at most ``MAX_DURATION_S``), so that nothing downstream allocates for an impossible night.
 """
 
 from __future__ import annotations
@@ -19,7 +22,23 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["Channel", "Recording", "read_recording", "channel_labels", "reader_for", "wanted_channels", "READERS"]
+__all__ = [
+    "Channel",
+    "Recording",
+    "read_recording",
+    "channel_labels",
+    "reader_for",
+    "wanted_channels",
+    "READERS",
+    "MAX_DURATION_S",
+    "MAX_RATE_HZ",
+    "guard_reader",
+]
+
+# Bounds on what a recording can claim, so that model-rate buffers stay bounded whatever a header says: 7 days at
+# the highest model rate (EOG, 136.5 Hz) is 83 M samples (330 MB) per signal.
+MAX_DURATION_S = 7 * 24 * 3600.0
+MAX_RATE_HZ = 1e6
 
 
 @dataclass
@@ -85,9 +104,42 @@ def reader_for(path: str | Path):
     return importlib.import_module(READERS[suffix])
 
 
+def guard_reader(path: str | Path, call, *args):
+    """``call(*args)`` with any exception but ours turned into ``InputFileError`` naming ``path`` (every reader,
+    recordings and annotations, is called through this)."""
+    path = Path(path)
+    try:
+        return call(*args)
+    except InputFileError:
+        raise
+    except MemoryError:
+        raise InputFileError(path, "too large to decode in the memory available") from None
+    except Exception as exc:  # noqa: BLE001 - libraries raise many types for damaged files; name the file
+        raise InputFileError(path, f"unreadable {path.suffix.lstrip('.').upper() or 'input'} file "
+                             f"({type(exc).__name__}: {str(exc)[:300]})") from exc  # fmt: skip
+
+
+def _check(recording: Recording) -> Recording:
+    path = recording.path
+    if not (np.isfinite(recording.duration_s) and 0 <= recording.duration_s <= MAX_DURATION_S):
+        raise InputFileError(path, "impossible recording length", field="duration",
+                             expected=f"0 to {MAX_DURATION_S / 86400:g} days", found=f"{recording.duration_s:g} s")  # fmt: skip
+    for label, channel in recording.channels.items():
+        rate = channel.rate_hz
+        if not (np.isfinite(rate) and 0 < rate <= MAX_RATE_HZ):
+            raise InputFileError(path, "impossible sampling rate", field=label,
+                                 expected=f"0 < rate <= {MAX_RATE_HZ:g} Hz", found=f"{rate:g} Hz")  # fmt: skip
+        if np.ndim(channel.data) != 1:
+            raise InputFileError(path, "channel is not one-dimensional", field=label, expected="one sample series",
+                                 found=f"shape {np.shape(channel.data)}")  # fmt: skip
+    return recording
+
+
 def channel_labels(path: str | Path) -> list[str]:
     """Channel labels of a recording, from its header only."""
-    return reader_for(path).channel_labels(Path(path))
+    path = Path(path)
+    reader = reader_for(path)
+    return [str(label) for label in guard_reader(path, reader.channel_labels, path)]
 
 
 def read_recording(path: str | Path, labels: Sequence[str] | None = None) -> Recording:
@@ -95,4 +147,5 @@ def read_recording(path: str | Path, labels: Sequence[str] | None = None) -> Rec
     path = Path(path)
     if not path.exists():
         raise InputFileError(path, "file not found")
-    return reader_for(path).read(path, labels)
+    reader = reader_for(path)
+    return _check(guard_reader(path, reader.read, path, labels))

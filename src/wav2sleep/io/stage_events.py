@@ -42,6 +42,11 @@ def epochs_from_events(events: StageEvents, n_epochs: int) -> tuple[np.ndarray, 
     if events.codes.size == 0:
         raise InputFileError(where, "no sleep stage events", field="stages", expected="scored stage events",
                              found="none")  # fmt: skip
+    for name, values in (("onset", events.onsets), ("duration", events.durations)):
+        bad = np.nonzero(~np.isfinite(np.asarray(values, dtype=float)))[0]
+        if bad.size:
+            raise InputFileError(where, f"stage event {name} is not a finite number", field=f"{name} (event {bad[0]})",
+                                 expected="seconds", found=str(values[bad[0]]))  # fmt: skip
     warnings: list[str] = []
     onsets, ends = events.onsets, events.onsets + events.durations
     if (events.durations <= 0).any():

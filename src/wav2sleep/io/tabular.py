@@ -69,25 +69,50 @@ def _sidecar(path: Path) -> dict:
     side = path.with_suffix(".json")
     if not side.exists():
         raise InputFileError(path, "a .npy recording needs a sidecar", field="fs", expected=f"{side.name} with fs")
-    return json.loads(side.read_text())
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputFileError(side, f"sidecar not readable as JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise InputFileError(side, "sidecar is not a JSON object", expected='{"fs": ...}', found=type(meta).__name__)
+    meta["fs"] = _rate(side, meta.get("fs"), "fs")
+    if "label" in meta and not isinstance(meta["label"], str):
+        raise InputFileError(side, "channel label is not text", field="label", found=repr(meta["label"]))
+    return meta
+
+
+def _rate(path: Path, value, field: str) -> float:
+    """A sampling rate from a sidecar or array file: a finite positive number, else an error naming the field."""
+    try:
+        rate = float(np.asarray(value).reshape(()))
+    except (TypeError, ValueError):
+        rate = float("nan")
+    if not (np.isfinite(rate) and rate > 0):
+        raise InputFileError(path, "sampling rate missing or impossible", field=field,
+                             expected="a positive number of Hz", found=repr(value))  # fmt: skip
+    return rate
 
 
 def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
     suffix = path.suffix.lower()
+    notes: list[str] = []
     if suffix == ".npy":
         meta = _sidecar(path)
-        data = {meta.get("label", path.stem): np.load(path)}
-        rates = {k: float(meta["fs"]) for k in data}
-        start = datetime.fromisoformat(meta["start"]) if meta.get("start") else None
+        data = {meta.get("label", path.stem): np.load(path, allow_pickle=False)}
+        rates = dict.fromkeys(data, meta["fs"])
+        start = None
+        if meta.get("start"):
+            try:
+                start = datetime.fromisoformat(str(meta["start"]))
+            except ValueError:  # metadata: warn and go on, the samples are fine
+                notes.append(f"start {meta['start']!r} in {path.with_suffix('.json').name} unreadable; clock times "
+                             "unknown")  # fmt: skip
     elif suffix == ".npz":
-        with np.load(path) as npz:
+        with np.load(path, allow_pickle=False) as npz:
             data = {k: npz[k] for k in npz.files if not k.startswith("fs")}
-            shared = float(npz["fs"]) if "fs" in npz.files else None
-            rates = {k: float(npz[f"fs_{k}"]) if f"fs_{k}" in npz.files else shared for k in data}
-        missing = [k for k, r in rates.items() if r is None]
-        if missing:
-            raise InputFileError(path, "sampling rate missing", field=", ".join(missing), expected="fs or fs_<name>")
+            rates = {k: _rate(path, npz[f"fs_{k}"] if f"fs_{k}" in npz.files else npz["fs"] if "fs" in npz.files
+                              else None, f"fs_{k} or fs") for k in data}  # fmt: skip
         start = None
     else:
         columns = _table(path)
@@ -97,4 +122,4 @@ def read(path: str | Path, labels=None) -> Recording:
     wanted = wanted_channels(path, list(data), labels)
     channels = {k: Channel(k, np.asarray(data[k], dtype=np.float32), rates[k]) for k in wanted}
     duration = min(c.duration_s for c in channels.values())
-    return Recording(path, channels, start, duration)
+    return Recording(path, channels, start, duration, notes)

@@ -27,12 +27,17 @@ def _lines(path: Path, encoding: str = "utf-8") -> list[str]:
     return [line.rstrip("\r") for line in text.splitlines() if line.strip()]
 
 
-def _log_start(log: Path) -> time | None:
-    """Clock time of the ``Recording Started`` line of a WSC ``.log.txt`` (the last one if several)."""
-    if not log.exists():
+def _log_start(log: Path, warnings: list[str]) -> time | None:
+    """Clock time of the ``Recording Started`` line of a WSC ``.log.txt`` (the last one if several); metadata, so an
+    unreadable one is a warning."""
+    if not log.is_file():
         return None
-    starts = [line.split()[0] for line in _lines(log) if "recording started" in line.lower()]
-    return time.fromisoformat(starts[-1]) if starts else None
+    try:
+        starts = [line.split()[0] for line in _lines(log) if "recording started" in line.lower()]
+        return time.fromisoformat(starts[-1]) if starts else None
+    except (InputFileError, ValueError) as exc:
+        warnings.append(f"{log.name}: start time unreadable ({exc}); stages assumed to start with the recording")
+        return None
 
 
 def read_wsc_stg(path: str | Path) -> StageEvents:
@@ -51,10 +56,15 @@ def read_wsc_stg(path: str | Path) -> StageEvents:
             raise InputFileError(path, "unknown stage code", field="User-Defined Stage", found=str(code))
         epochs.append(epoch)
         codes.append(RK_TO_AASM[code])
+    if not codes:
+        raise InputFileError(path, "no stage rows", field="User-Defined Stage",
+                             expected="rows of epoch number and stage code", found="none")  # fmt: skip
     onsets = (np.array(epochs, dtype=float) - 1) * EPOCH_SECONDS
     log = path.with_name(path.name.replace(".stg.txt", ".log.txt"))
+    warnings: list[str] = []
+    start = _log_start(log, warnings)
     return StageEvents(path, onsets, np.full(len(codes), float(EPOCH_SECONDS)), np.array(codes, dtype=np.int64),
-                       _log_start(log))  # fmt: skip
+                       start, warnings)  # fmt: skip
 
 
 def read_wsc_allscore(path: str | Path) -> StageEvents:

@@ -8,7 +8,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+__all__ = [
+    "atomic_path",
+    "write_bytes_atomic",
+    "write_text_atomic",
+    "check_writable",
+    "remove_stale_temporaries",
+    "is_temporary",
+]
 
 
 @contextlib.contextmanager
@@ -31,6 +38,36 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def is_temporary(path: Path) -> bool:
+    """A file ``atomic_path`` creates: ``.<target name>.<random>.tmp``."""
+    return path.name.startswith(".") and path.name.endswith(".tmp") and path.name.count(".") >= 3
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
+    """Remove the temporary files a killed run left under ``folder`` (only ``atomic_path``'s own name pattern);
+    call it only while no other writer works there. Returns how many were removed."""
+    removed = 0
+    for path in Path(folder).rglob(".*.tmp"):
+        if path.is_file() and is_temporary(path):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def check_writable(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` if needed and check that a file can be written there; a one-line error otherwise."""
+    from wav2sleep.errors import ConfigError
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".wav2sleep-write-test-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{folder}: folder not writable ({exc.strerror or exc})") from None
+    return folder
 
 
 def _umask() -> int:

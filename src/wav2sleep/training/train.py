@@ -14,13 +14,16 @@ from omegaconf import DictConfig, OmegaConf
 
 from wav2sleep.contract import contract_for_store, store_resampling
 from wav2sleep.data.masking import ModalityMasker
-from wav2sleep.errors import ConfigError
+from wav2sleep.errors import ConfigError, Wav2SleepError
 from wav2sleep.models import create_model, save_model, save_published
 from wav2sleep.models.registry import set_contract
+from wav2sleep.store.atomic import write_text_atomic
 from wav2sleep.training.data import StoreDataModule
 from wav2sleep.training.module import StagingModule
 
 __all__ = ["train", "compose_config", "trainer_settings"]
+
+RUN_ID_FILE = "mlflow_run_id"
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +98,12 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
     from lightning.pytorch.loggers import MLFlowLogger
 
+    resume = _resume_checkpoint(cfg, out)  # checked before any MLflow run exists
+    run_id_file = out / RUN_ID_FILE
+    run_id = run_id_file.read_text().strip() if resume and run_id_file.is_file() else None
     tracking_uri = cfg.mlflow.tracking_uri or f"sqlite:///{out / 'mlflow.db'}"
     logger = MLFlowLogger(experiment_name=cfg.mlflow.experiment, run_name=cfg.name, tracking_uri=tracking_uri,
-                          artifact_location=str(out / "mlartifacts"))  # fmt: skip
+                          artifact_location=str(out / "mlartifacts"), run_id=run_id)  # fmt: skip
     checkpoints = ModelCheckpoint(dirpath=out / "checkpoints", monitor="val_loss", mode="min", save_top_k=1,
                                   save_last=True, filename="best-{epoch:03d}")  # fmt: skip
     trainer = L.Trainer(
@@ -109,8 +115,10 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         num_sanity_val_steps=0, deterministic=True,
         enable_progress_bar=False, log_every_n_steps=1, default_root_dir=str(out),
     )  # fmt: skip
-    logger.log_hyperparams(_flat(OmegaConf.to_container(cfg, resolve=True)))
-    logger.experiment.log_text(logger.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+    write_text_atomic(run_id_file, logger.run_id)  # a resumed run continues this MLflow run
+    if run_id is None:
+        logger.log_hyperparams(_flat(OmegaConf.to_container(cfg, resolve=True)))
+        logger.experiment.log_text(logger.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
     if cfg.tune_batch_size:
         if world > 1:
             raise ConfigError("tune_batch_size works on a single device; set num_gpus=1 / cpu_processes=1")
@@ -118,9 +126,15 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
         Tuner(trainer).scale_batch_size(module, datamodule=data, mode="power", batch_arg_name="batch_size")
         trainer.accumulate_grad_batches = _accumulation(int(cfg.target_batch_size), data.batch_size, world)
-    resume = str(out / "checkpoints" / "last.ckpt") if cfg.resume == "last" else cfg.resume
-    trainer.fit(module, datamodule=data, ckpt_path=resume)
-    best, best_score = _best_checkpoint(out / "checkpoints" / "last.ckpt")
+    try:
+        trainer.fit(module, datamodule=data, ckpt_path=resume)
+    except BaseException:
+        logger.experiment.set_terminated(logger.run_id, "FAILED")  # never left RUNNING
+        raise
+    if trainer.interrupted:
+        logger.experiment.set_terminated(logger.run_id, "KILLED")
+        raise Wav2SleepError(f"training interrupted; resume it with resume=last (checkpoints in {out / 'checkpoints'})")
+    best, best_score = _best_checkpoint(_newest_last(out / "checkpoints") or out / "checkpoints" / "last.ckpt")
     # The best checkpoint really is what we keep and test (the reference restored the last one).
     module.load_state_dict(torch.load(best, map_location="cpu", weights_only=False)["state_dict"])
     model = module.model.cpu().eval()
@@ -161,6 +175,35 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
         model.load_state_dict(load_model(source, tune_heap=False).state_dict())
     except RuntimeError as exc:
         raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
+
+
+def _newest_last(folder: Path) -> Path | None:
+    """The newest ``last*.ckpt`` (Lightning writes ``last-v1.ckpt`` beside a ``last.ckpt`` it did not write)."""
+    candidates = [p for p in folder.glob("last*.ckpt") if p.is_file()]
+    return max(candidates, key=lambda p: p.stat().st_mtime_ns) if candidates else None
+
+
+def _resume_checkpoint(cfg: DictConfig, out: Path) -> str | None:
+    """The checkpoint ``resume=`` names (``last``: the newest ``last*.ckpt`` of this output folder), checked to be a
+    complete checkpoint: a missing or truncated one is a one-line error naming the file."""
+    if not cfg.resume:
+        return None
+    folder = out / "checkpoints"
+    path = _newest_last(folder) if cfg.resume == "last" else Path(str(cfg.resume))
+    if path is None:
+        raise ConfigError(f"resume=last: no checkpoint in {folder} (nothing to resume; leave resume out to start)")
+    if not path.is_file():
+        raise ConfigError(f"resume={cfg.resume}: checkpoint {path} not found")
+    import zipfile
+
+    try:  # torch checkpoints are zip archives: a truncated or foreign file fails here, before any training state
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ConfigError(f"{path}: not a complete checkpoint ({exc}); resume from another one") from None
+    if damaged:
+        raise ConfigError(f"{path}: damaged checkpoint ({damaged} fails its checksum); resume from another one")
+    return str(path)
 
 
 def _best_checkpoint(last: Path) -> tuple[str, float | None]:

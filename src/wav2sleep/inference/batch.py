@@ -1,0 +1,82 @@
+"""Batches of recordings for ``wav2sleep stage``: inputs found in folders, output names that never collide, and the
+environment checked before any model is loaded (output folder writable, device present)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from wav2sleep.errors import ConfigError
+from wav2sleep.io.recording import READERS
+
+__all__ = ["find_recordings", "output_names", "check_device", "OUR_OUTPUTS"]
+
+# Files this tool writes next to nothing it reads: never taken as recordings when a folder is searched.
+OUR_OUTPUTS = (".hypnogram.csv", ".annotations.edf", "_events.tsv")
+
+
+def _is_recording(path: Path) -> bool:
+    name = path.name.lower()
+    return path.suffix.lower() in READERS and not name.endswith(OUR_OUTPUTS) and not name.startswith(".")
+
+
+def _from_folder(folder: Path) -> list[Path]:
+    """Recordings under ``folder`` (recursively). A WFDB record is its ``.hea``; an SLPDB-style ``x.rr`` beside an
+    ``x.hea`` whose signal files are absent stands for that record instead."""
+    found = sorted(p for p in folder.rglob("*") if p.is_file() and _is_recording(p))
+    out = []
+    for p in found:
+        if p.suffix.lower() == ".hea" and p.with_suffix(".rr").is_file() and not p.with_suffix(".dat").is_file():
+            continue
+        if p.suffix.lower() == ".rr" and p.with_suffix(".dat").is_file():
+            continue
+        out.append(p)
+    return out
+
+
+def find_recordings(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files as given and recordings found in folders (once each) -> (recordings, [(input, reason skipped)])."""
+    recordings: dict[Path, Path] = {}
+    skipped: list[tuple[Path, str]] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = _from_folder(path)
+            if not found:
+                skipped.append((path, f"folder holds no recording ({', '.join(sorted(READERS))})"))
+            for p in found:
+                recordings.setdefault(p.resolve(), p)
+        elif path.is_file():
+            recordings.setdefault(path.resolve(), path)
+        else:
+            skipped.append((path, "no such file or folder" if not path.is_symlink() else "dangling link"))
+    return list(recordings.values()), skipped
+
+
+def output_names(recordings: list[Path]) -> dict[Path, Path]:
+    """Each recording -> its output name (a relative path without extension): its path relative to the inputs'
+    common folder, so that outputs mirror the inputs' tree (recordings of one folder: their stems); two recordings
+    of one folder with the same stem keep their extension in the name. Names never collide."""
+    if not recordings:
+        return {}
+    resolved = [p.resolve() for p in recordings]
+    base = Path(os.path.commonpath([str(r.parent) for r in resolved]))
+    names = {p: r.relative_to(base).with_suffix("") for p, r in zip(recordings, resolved, strict=True)}
+    counts: dict[Path, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {p: (name.with_name(p.name) if counts[name] > 1 else name) for p, name in names.items()}
+
+
+def check_device(device: str) -> None:
+    """A device string torch knows, and a CUDA device present when one is asked for."""
+    import torch
+
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise ConfigError(f"--device {device!r} is not a device torch knows ({exc})") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"--device {device}: no CUDA device is visible (this PyTorch build: {torch.__version__}); "
+                          "use --device cpu")  # fmt: skip

@@ -1,0 +1,242 @@
+"""One small valid file per reader, and the public call that reads it: the seeds of the reader conformance test and
+of the fuzzers (tests/io/test_conformance.py, benchmarks/fuzz.py).
+
+Each ``ReaderCase`` writes its seed into a folder (with any companion files the format needs, which the fuzzers
+leave alone) and names the file to mutate and the call that reads it. Every call is a public entry point
+(``read_recording``, ``read_annotation``), which must let nothing but ``InputFileError`` out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "ReaderCase",
+    "READER_CASES",
+    "write_edf_plus_d",
+    "Mutation",
+    "apply_mutations",
+    "random_mutations",
+    "TOKENS",
+]
+
+START = datetime(2021, 3, 4, 22, 15, 30)
+
+
+@dataclass(frozen=True)
+class ReaderCase:
+    name: str
+    write: Callable[[Path], Path]  # folder -> the seed file (companions written beside it)
+    read: Callable[[Path], object]  # the public read call on the (mutated) seed
+
+
+# Byte strings that make parsers take their rarely used branches: non-finite and extreme numbers, separators.
+TOKENS = (b"nan", b"inf", b"-inf", b"-1", b"0", b"1e308", b"99999999", b"-99999999", b"\x00", b"\xff\xfe", b" ",
+          b"/", b":", b".", b"\t", b"\n", b"|", b"<", b"</", b"EDF+D", b"\x14", b"\x15", b"+1000000")  # fmt: skip
+# One edit: (operation, position as a fraction of the length, operand: a length or a token index).
+Mutation = tuple[str, float, int]
+OPERATIONS = ("flip", "set", "insert", "delete", "truncate", "token", "repeat")
+
+
+def apply_mutations(data: bytes, mutations: list[Mutation]) -> bytes:
+    """Apply byte-level edits to ``data``: the one mutation engine of the fuzz test and the fuzz benchmark."""
+    out = bytearray(data)
+    for op, where, operand in mutations:
+        at = min(int(where * len(out)), max(len(out) - 1, 0))
+        if op == "flip" and out:
+            out[at] ^= 1 << (operand % 8)
+        elif op == "set" and out:
+            out[at] = operand % 256
+        elif op == "insert":
+            out[at:at] = bytes([operand % 256]) * (1 + operand % 4)
+        elif op == "delete":
+            del out[at : at + 1 + operand % 16]
+        elif op == "truncate":
+            del out[at:]
+        elif op == "token":
+            token = TOKENS[operand % len(TOKENS)]
+            out[at : at + len(token) * (operand % 2)] = token  # replace or insert
+        elif op == "repeat":
+            out[at:at] = out[at : at + 1 + operand % 64] * (1 + operand % 3)
+    return bytes(out)
+
+
+def random_mutations(rng: np.random.Generator, max_edits: int = 4) -> list[Mutation]:
+    n = int(rng.integers(1, max_edits + 1))
+    return [(OPERATIONS[int(rng.integers(len(OPERATIONS)))], float(rng.random()), int(rng.integers(0, 1 << 16)))
+            for _ in range(n)]  # fmt: skip
+
+
+def _signals(seconds: int = 20) -> list:
+    rng = np.random.default_rng(3)
+    return [("EKG", rng.standard_normal(64 * seconds), 64, "mV"), ("Thor", rng.standard_normal(8 * seconds), 8, "")]
+
+
+def _edf(folder: Path) -> Path:
+    from wav2sleep.synth.edf_writer import write_edf
+
+    return write_edf(folder / "seed.edf", _signals(), START)
+
+
+def write_edf_plus_d(path: Path, onsets: list) -> Path:
+    """An EDF+D with one record per second whose time-keeping annotations say ``onsets`` (numbers or text), as a
+    recorder that paused would have written it."""
+    import edfio
+
+    from wav2sleep.io.edf import read_header
+
+    rng = np.random.default_rng(5)
+    signals = [edfio.EdfSignal(rng.standard_normal(256 * len(onsets)), sampling_frequency=256, label="EKG",
+                               physical_dimension="mV"),
+               edfio.EdfSignal(rng.standard_normal(10 * len(onsets)), sampling_frequency=10, label="Thor")]  # fmt: skip
+    edfio.Edf(signals, annotations=[edfio.EdfAnnotation(0, None, "lights off")], starttime=time(23, 0, 0),
+              recording=edfio.Recording(startdate=date(2003, 5, 6))).write(path)  # fmt: skip
+    raw = bytearray(path.read_bytes())
+    raw[192:197] = b"EDF+D"
+    header = read_header(path)
+    i = header.labels.index("EDF Annotations")
+    before = 2 * sum(s["samples"] for s in header.signals[:i])
+    size = 2 * header.signals[i]["samples"]
+    for k, onset in enumerate(onsets):
+        at = header.header_bytes + k * 2 * header.record_samples + before
+        text = onset if str(onset).startswith("-") else f"+{onset}"
+        raw[at : at + size] = f"{text}\x14\x14\x00".encode().ljust(size, b"\x00")
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def _edf_plus_d(folder: Path) -> Path:
+    return write_edf_plus_d(folder / "seed.edf", [0, 1, 2, 5, 6, 7, 8, 12, 13, 14])
+
+
+def _wfdb(folder: Path) -> Path:
+    import wfdb
+
+    x = np.stack([s[1][:1280] for s in _signals()[:1]] * 2, axis=1)
+    wfdb.wrsamp("seed", fs=64, units=["mV", "mV"], sig_name=["MLII", "V5"], p_signal=x, fmt=["16", "16"],
+                write_dir=str(folder), base_time=time(10, 30), base_date=date(1989, 7, 20))  # fmt: skip
+    return folder / "seed.hea"
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{int(m)}:{s:06.3f}"
+
+
+def _rr(folder: Path) -> Path:
+    beats = np.cumsum(np.full(80, 0.85))
+    starts = np.r_[0.0, beats[:-1]]
+    rows = [f"{_clock(a):>12}\t{'[0]' if i == 0 else 'N'}\t{b - a:.3f}\tN\t{_clock(b):>12}"
+            for i, (a, b) in enumerate(zip(starts, beats, strict=True))]  # fmt: skip
+    (folder / "seed.rr").write_text("\n".join(rows) + "\n")
+    (folder / "seed.hea").write_text("seed 1 250 17000 23:07:00 19/1/1989\nseed.dat 212 200 12 0 0 0 0 ECG\n")
+    return folder / "seed.rr"
+
+
+def _an(folder: Path) -> Path:
+    rows = ["Elapsed time  Sample #  Type  Sub Chan  Num\tAux"]
+    rows += [f"{_clock(30 * e):>12} {30 * e * 250:>8}     \"    0    0    0\t{tok}"
+             for e, tok in enumerate(["W", "1", "2 HA", "3", "4", "R", "MT", "2"])]  # fmt: skip
+    (folder / "seed.an").write_text("\n".join(rows) + "\n")
+    return folder / "seed.an"
+
+
+def _xml(folder: Path) -> Path:
+    from wav2sleep.synth.annotations import write_nsrr_xml
+
+    write_nsrr_xml(folder / "seed-nsrr.xml", np.array([0, 0, 1, 2, 2, 3, 4, 4, 0]), START)
+    return folder / "seed-nsrr.xml"
+
+
+def _stg(folder: Path) -> Path:
+    from wav2sleep.synth.annotations import write_wsc_stg
+
+    write_wsc_stg(folder / "seed.stg.txt", folder / "seed.log.txt", np.array([0, 1, 2, 2, 3, 4, 0]), START)
+    return folder / "seed.stg.txt"
+
+
+def _allscore(folder: Path) -> Path:
+    from wav2sleep.synth.annotations import write_wsc_allscore
+
+    write_wsc_allscore(folder / "seed.allscore.txt", np.array([0, 1, 2, 2, 3, 4, 0]), START)
+    return folder / "seed.allscore.txt"
+
+
+def _hypnogram_csv(folder: Path) -> Path:
+    (folder / "seed.hypnogram.csv").write_text("stage\nW\nN1\nN2\nN3\nREM\n?\nN2\n")
+    return folder / "seed.hypnogram.csv"
+
+
+def _csv(folder: Path) -> Path:
+    t = np.arange(0, 60, 1 / 16)
+    rows = ["time,ECG,THX"] + [f"{a:.4f},{np.sin(a):.4f},{np.cos(a):.4f}" for a in t]
+    (folder / "seed.csv").write_text("\n".join(rows) + "\n")
+    return folder / "seed.csv"
+
+
+def _parquet(folder: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = np.arange(0, 60, 1 / 16)
+    pq.write_table(pa.table({"seconds": t, "ECG": np.sin(t), "THX": np.cos(t)}), folder / "seed.parquet")
+    return folder / "seed.parquet"
+
+
+def _npz(folder: Path) -> Path:
+    np.savez(folder / "seed.npz", ECG=np.sin(np.arange(960) / 16), fs=16.0)
+    return folder / "seed.npz"
+
+
+def _npy(folder: Path) -> Path:
+    np.save(folder / "seed.npy", np.sin(np.arange(960) / 16).astype(np.float32))
+    (folder / "seed.json").write_text(json.dumps({"fs": 16.0, "label": "ECG", "start": START.isoformat()}))
+    return folder / "seed.npy"
+
+
+def _npy_sidecar(folder: Path) -> Path:
+    _npy(folder)
+    return folder / "seed.json"
+
+
+def _read_recording(path: Path):
+    from wav2sleep.io import read_recording
+
+    return read_recording(path)
+
+
+def _read_npy_beside(sidecar: Path):
+    return _read_recording(sidecar.with_suffix(".npy"))
+
+
+def _read_annotation(path: Path):
+    from wav2sleep.io.annotations import read_annotation
+
+    return read_annotation(path)
+
+
+READER_CASES: dict[str, ReaderCase] = {
+    c.name: c
+    for c in (
+        ReaderCase("edf", _edf, _read_recording),
+        ReaderCase("edf+d", _edf_plus_d, _read_recording),
+        ReaderCase("wfdb-header", _wfdb, _read_recording),
+        ReaderCase("slpdb-rr", _rr, _read_recording),
+        ReaderCase("csv", _csv, _read_recording),
+        ReaderCase("parquet", _parquet, _read_recording),
+        ReaderCase("npz", _npz, _read_recording),
+        ReaderCase("npy", _npy, _read_recording),
+        ReaderCase("npy-sidecar", _npy_sidecar, _read_npy_beside),
+        ReaderCase("nsrr-xml", _xml, _read_annotation),
+        ReaderCase("wsc-stg", _stg, _read_annotation),
+        ReaderCase("wsc-allscore", _allscore, _read_annotation),
+        ReaderCase("hypnogram-csv", _hypnogram_csv, _read_annotation),
+        ReaderCase("slpdb-an", _an, _read_annotation),
+    )
+}

@@ -1,0 +1,120 @@
+"""``wav2sleep stage`` batches never die of one input, say what happened on stderr, and never overwrite outputs."""
+
+import json
+import shutil
+from datetime import datetime
+
+import numpy as np
+import pytest
+import torch
+
+from wav2sleep.cli.main import main
+from wav2sleep.models import create_model, save_model
+from wav2sleep.synth import simulate_night, write_edf
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    torch.manual_seed(0)
+    net = create_model("wav2sleep", signals=("ECG", "THX"), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32})
+    return save_model(net, tmp_path_factory.mktemp("model") / "m")
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory):
+    night = simulate_night(2, 0.25, eog=False, has_ppg=False, rates={"ECG": 128, "ABD": 16, "THX": 16})
+    channels = [({"ECG": "EKG", "THX": "Thor", "ABD": "Abdo"}[s], x, r, "mV" if s == "ECG" else "")
+                for s, (x, r) in night.waveforms.items()]  # fmt: skip
+    return write_edf(tmp_path_factory.mktemp("rec") / "night.edf", channels, datetime(2022, 2, 2, 23, 0))
+
+
+def _run(capsys, *args):
+    code = main(["stage", *map(str, args)])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err or "-v" in map(str, args)
+    return code, captured.out, captured.err
+
+
+def test_bad_tables_and_sidecars_fail_alone_and_the_batch_goes_on(tmp_path, capsys, model, recording):
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("time,ECG\n0,1\n0.1,abc\n0.2,\x00\x01\n")
+    bad_npy = tmp_path / "bad.npy"
+    np.save(bad_npy, np.zeros(100, dtype=np.float32))
+    (tmp_path / "bad.json").write_text("{not json")
+    zero_rate = tmp_path / "zero.npy"
+    np.save(zero_rate, np.zeros(100, dtype=np.float32))
+    (tmp_path / "zero.json").write_text('{"fs": 0, "label": "ECG"}')
+    out = tmp_path / "out"
+    code, stdout, stderr = _run(capsys, bad_csv, recording, bad_npy, zero_rate, "--model", model, "--out", out,
+                                "--formats", "json")  # fmt: skip
+    assert code == 1
+    assert "1 staged, 3 failed" in stdout
+    assert (out / recording.parent.name / "night.hypnogram.json").is_file()  # mirrors the inputs' tree
+    lines = [line for line in stderr.splitlines() if line.startswith("wav2sleep stage: failed")]
+    assert len(lines) == 3
+    assert any(f"{bad_npy}" in line and "bad.json: sidecar not readable as JSON" in line for line in lines)
+    assert any(f"{zero_rate}" in line and "[fs]: sampling rate missing or impossible" in line for line in lines)
+    assert any(f"{bad_csv}" in line for line in lines)
+
+
+def test_verbose_shows_the_traceback(tmp_path, capsys, model):
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros(10, dtype=np.float32))
+    assert main(["stage", str(bad), "--model", str(model), "--out", str(tmp_path / "o"), "-v"]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_same_names_in_different_folders_never_overwrite_each_other(tmp_path, capsys, model, recording):
+    for sub in ("site1", "site2/a"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        shutil.copy(recording, tmp_path / "in" / sub / "night.edf")
+    shutil.copy(recording, tmp_path / "in" / "site1" / "night.bdf.edf")
+    out = tmp_path / "out"
+    code, stdout, _ = _run(capsys, tmp_path / "in", "--model", model, "--out", out, "--formats", "json")
+    assert code == 0 and "3 staged, 0 failed" in stdout
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.json")) == [
+        "site1/night.bdf.hypnogram.json", "site1/night.hypnogram.json", "site2/a/night.hypnogram.json"]  # fmt: skip
+
+
+def test_folders_are_searched_and_wfdb_companions_are_not_inputs(tmp_path, capsys, model, shared_data, recording):
+    src = tmp_path / "in"
+    shutil.copytree(shared_data / "wfdb_excerpts", src / "wfdb")
+    shutil.copy(recording, src / "night.edf")
+    (src / "night.hypnogram.csv").write_text("stage\nW\n")  # our own output format: not a recording
+    code, stdout, stderr = _run(capsys, src, "--model", model, "--out", tmp_path / "out", "--formats", "json",
+                                "--signals", "ECG")  # fmt: skip
+    staged = {line.split(":")[0] for line in stdout.splitlines() if "epochs" in line}
+    assert {p.rsplit("/", 1)[-1] for p in staged} == {"night.edf", "100.hea", "03700181.hea", "a103l.hea"}
+    assert code == 0 and "4 staged, 0 failed" in stdout and stderr.count("failed") == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--device", "cuda"], "--device cuda: no CUDA device is visible"),
+        (["--device", "tpu9"], "is not a device torch knows"),
+        (["--formats", "csv,pdf"], "unknown output formats pdf"),
+        (["--contract", "speed=fast"], "--contract takes FIELD=VALUE"),
+        (["--contract", "resample=cubic"], "resample must be one of soxr, linear"),
+    ],
+)
+def test_environment_and_option_problems_are_one_line_errors(tmp_path, capsys, model, recording, args, message):
+    code, _, stderr = _run(capsys, recording, "--model", model, "--out", tmp_path / "out", *args)
+    assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_one_line_error(tmp_path, capsys, model, recording):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, stderr = _run(capsys, recording, "--model", model, "--out", blocker / "out")
+    assert code == 2 and "folder not writable" in stderr
+
+
+def test_missing_inputs_are_failures_not_the_end_of_the_batch(tmp_path, capsys, model, recording):
+    (tmp_path / "dangling.edf").symlink_to(tmp_path / "nowhere.edf")
+    code, stdout, stderr = _run(capsys, tmp_path / "absent.edf", tmp_path / "dangling.edf", recording, "--model",
+                                model, "--out", tmp_path / "out", "--formats", "json")  # fmt: skip
+    assert code == 1 and "1 staged, 2 failed" in stdout
+    assert "absent.edf: no such file or folder" in stderr and "dangling.edf: dangling link" in stderr
+    saved = json.loads((tmp_path / "out" / "night.hypnogram.json").read_text())
+    assert saved["metadata"]["contract"]["resample"] == "soxr"
