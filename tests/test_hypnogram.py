@@ -48,8 +48,24 @@ def test_exports_anchor_to_the_recording_start(tmp_path):
     edf = edfio.read_edf(hyp.to_edf_annotations(tmp_path / "a.edf"))
     ann = edf.annotations
     assert edf.startdatetime == datetime(2020, 1, 1, 23, 0)
-    assert (ann[1].onset, ann[1].duration, ann[1].text) == (60, 30, "Sleep stage N1")
+    assert (ann[1].onset, ann[1].duration, ann[1].text) == (60, 30, "Sleep stage 1")
+    assert {a.text for a in ann} <= {"Sleep stage W", "Sleep stage 1", "Sleep stage 2", "Sleep stage 3",
+                                     "Sleep stage R", "Sleep stage ?"}  # fmt: skip
     assert '"stages": [' in hyp.to_json()
+
+
+def test_json_is_strict_json_even_where_statistics_are_undefined(tmp_path):
+    import json
+
+    hyp = Hypnogram([0, 0, -1, 0], 4, probabilities=np.full((4, 4), 0.25))  # no sleep: latencies undefined
+    text = hyp.to_json(tmp_path / "h.json")
+    assert "NaN" not in text and "Infinity" not in text
+    doc = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    assert doc["statistics"]["SOL"] is None and doc["statistics"]["TST"] == 0
+    edf = edfio.read_edf(hyp.to_edf_annotations(tmp_path / "a.edf"))
+    assert [a.text for a in edf.annotations] == ["Sleep stage W", "Sleep stage ?", "Sleep stage W"]
+    assert Hypnogram([1, 2], 4).to_edf_annotations(tmp_path / "b.edf") and [
+        a.text for a in edfio.read_edf(tmp_path / "b.edf").annotations] == ["Sleep stage 1/2", "Sleep stage 3"]  # fmt: skip
 
 
 def test_crop_and_repr():

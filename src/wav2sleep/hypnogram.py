@@ -31,7 +31,35 @@ from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED, class_labels, labels_to_codes, to_num_classes
 from wav2sleep.store import atomic_path, write_text_atomic
 
-__all__ = ["Hypnogram"]
+__all__ = ["Hypnogram", "EDF_STAGE_TEXTS", "json_safe"]
+
+# EDF+ annotation texts: the Sleep-EDF convention MNE and other tools read ("Sleep stage W/1/2/3/R/?"). The 4-class
+# Light stage (N1 + N2) has no standard text: "Sleep stage 1/2" says what it merges.
+EDF_STAGE_TEXTS = {
+    5: {
+        "W": "Sleep stage W",
+        "N1": "Sleep stage 1",
+        "N2": "Sleep stage 2",
+        "N3": "Sleep stage 3",
+        "REM": "Sleep stage R",
+    },
+    4: {"W": "Sleep stage W", "Light": "Sleep stage 1/2", "Deep": "Sleep stage 3", "REM": "Sleep stage R"},
+}
+EDF_UNSCORED_TEXT = "Sleep stage ?"
+
+
+def json_safe(value):
+    """``value`` with every non-finite float as ``None`` (JSON has no NaN), NumPy scalars as Python numbers."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
 
 PERSISTENT_SLEEP_EPOCHS = 20
 STAGE_COLOURS = {5: ["#f4d35e", "#9ecae1", "#4292c6", "#08519c", "#e6550d"],
@@ -151,12 +179,13 @@ class Hypnogram:
         return Path(path)
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """JSON with metadata, statistics, stages and (if any) probabilities."""
+        """Strict JSON (``null`` where a statistic is undefined, never NaN) with metadata, statistics, stages and (if
+        any) probabilities."""
         doc = {"start": self.start.isoformat() if self.start else None, "epoch_seconds": EPOCH_SECONDS,
                "num_classes": self.num_classes, "labels": list(self.labels), "scorer": self.scorer,
                "metadata": self.metadata, "statistics": self.sleep_statistics(), "stages": self.stages,
                "probabilities": None if self.probabilities is None else np.round(self.probabilities, 4).tolist()}  # fmt: skip
-        text = json.dumps(doc, indent=1, default=str, allow_nan=True)
+        text = json.dumps(json_safe(doc), indent=1, default=str, allow_nan=False)
         if path is not None:
             write_text_atomic(path, text)
         return text
@@ -177,10 +206,13 @@ class Hypnogram:
         return Path(path)
 
     def to_edf_annotations(self, path: str | Path) -> Path:
-        """An EDF+ file holding only annotations ("Sleep stage N2", ...), anchored to the recording start."""
+        """An EDF+ file holding only annotations with the standard texts (``EDF_STAGE_TEXTS``: "Sleep stage 2",
+        "Sleep stage R", "Sleep stage ?" for unscored), one per run of equal stages, anchored to the recording start."""
         import edfio
 
-        annotations = [edfio.EdfAnnotation(first * EPOCH_SECONDS, count * EPOCH_SECONDS, f"Sleep stage {stage}")
+        texts = EDF_STAGE_TEXTS[self.num_classes]
+        annotations = [edfio.EdfAnnotation(first * EPOCH_SECONDS, count * EPOCH_SECONDS,
+                                           texts.get(stage, EDF_UNSCORED_TEXT))
                        for first, count, stage in self._runs()]  # fmt: skip
         start = self.start or datetime(1985, 1, 1)
         edf = edfio.Edf([], annotations=annotations, starttime=start.time(),

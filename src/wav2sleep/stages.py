@@ -39,7 +39,7 @@ _LABEL_ALIASES: Mapping[str, int] = {
     "N2": 2, "S2": 2, "2": 2,
     "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3,
     "R": 4, "REM": 4, "5": 4,
-    "MT": UNSCORED, "MOVEMENT": UNSCORED, "?": UNSCORED, "UNSCORED": UNSCORED, "ART": UNSCORED,
+    "MT": UNSCORED, "M": UNSCORED, "MOVEMENT": UNSCORED, "?": UNSCORED, "UNSCORED": UNSCORED, "ART": UNSCORED,
     "-1": UNSCORED, "6": UNSCORED, "7": UNSCORED, "9": UNSCORED, "": UNSCORED,
 }  # fmt: skip
 

@@ -118,3 +118,18 @@ def test_missing_inputs_are_failures_not_the_end_of_the_batch(tmp_path, capsys, 
     assert "absent.edf: no such file or folder" in stderr and "dangling.edf: dangling link" in stderr
     saved = json.loads((tmp_path / "out" / "night.hypnogram.json").read_text())
     assert saved["metadata"]["contract"]["resample"] == "soxr"
+
+
+def test_channel_overrides_are_checked(tmp_path, capsys, model, recording):
+    code, _, stderr = _run(capsys, recording, "--model", model, "--out", tmp_path / "o", "--channel", "FOO=X")
+    assert code == 2 and "unknown signal 'FOO'; known signals: ECG" in stderr
+    code, _, stderr = _run(capsys, recording, "--model", model, "--out", tmp_path / "o", "--channel", "PPG=EKG")
+    assert code == 1 and "a channel is given for PPG, which this staging does not use" in stderr
+
+
+def test_a_channel_named_like_another_signal_is_used_as_asked_with_a_warning(model, recording):
+    from wav2sleep.inference.stage import stage
+
+    hyp = stage(recording, model, channels={"THX": "EKG"})
+    assert hyp.metadata["channels"]["THX"]["channel"] == "EKG"
+    assert any("channel 'EKG' given for THX is named like ECG" in w for w in hyp.metadata["warnings"])

@@ -90,3 +90,23 @@ def test_slpdb_ingests_with_subject_folds(shared_data, tmp_path):
     for f in folds:
         parts = {f[("slpdb", s)] for s in ("slp01a", "slp01b")}
         assert len(parts) == 1 and set(f.values()) == {"train", "val", "test"}  # halves of a night stay together
+
+
+def test_every_physionet_stage_label_maps_and_an_unknown_one_names_its_line(tmp_path):
+    from wav2sleep.errors import InputFileError
+    from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
+
+    rows = ["Elapsed time  Sample #  Type  Sub Chan  Num\tAux"]
+    labels = ["W", "1", "2 HA", "3 OA X", "4", "R", "MT", "M", "w", "r L", "mt", ""]
+    rows += [
+        f'{e // 2}:{(e % 2) * 30:02d}.000 {e * 7500:>8}     "    0    0    0\t{tok}' for e, tok in enumerate(labels)
+    ]
+    path = tmp_path / "x.an"
+    path.write_text("\n".join(rows) + "\n")
+    events = read_slpdb_annotations(path)
+    assert events.codes.tolist() == [0, 1, 2, 3, 3, 4, -1, -1, 0, 4, -1, -1]
+    path.write_text("\n".join([*rows[:4], rows[4].replace("\t3 OA X", "\tQ OA")]) + "\n")
+    with pytest.raises(
+        InputFileError, match=r"x\.an \[line 5\]: unknown stage label; expected an R&K stage.*found 'Q'"
+    ):
+        read_slpdb_annotations(path)

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from wav2sleep.errors import ConfigError
     from wav2sleep.inference.batch import check_device, find_recordings, output_names
     from wav2sleep.inference.report import FORMATS
+    from wav2sleep.signals import parse_signals
     from wav2sleep.store.atomic import check_writable
 
     channels = {}
@@ -39,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         if not sep:
             raise ConfigError(f"--channel takes SIGNAL=LABEL, got {item!r}")
         channels[signal.strip()] = label.strip()
+    for names in (list(channels), args.signals):  # unknown signal names fail before the model loads
+        if names:
+            parse_signals(names)
     formats = [f for f in args.formats.split(",") if f]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:

@@ -14,7 +14,7 @@ from wav2sleep.contract import OURS, InputContract
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.signals import EPOCH_SECONDS, pick_channel
+from wav2sleep.signals import EPOCH_SECONDS, SIGNAL_NAMES, is_alias, pick_channel
 
 __all__ = ["PreparedRecording", "prepare_recording"]
 
@@ -43,9 +43,23 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
                              expected=f"one of {', '.join(signals)} (by name, or --channel SIGNAL=LABEL)",
                              found=", ".join(labels))  # fmt: skip
     recording = read_recording(path, list(dict.fromkeys(picked.values())))
+    notes = _override_notes(overrides, picked)
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
         raise InputFileError(path, "recording shorter than one 30-s epoch", found=f"{recording.duration_s:.1f} s")
     samples, meta, warnings = model_rate_signals({s: recording.channels[label] for s, label in picked.items()},
                                                  n_epochs, contract.resample, contract.grid, contract.scaling)  # fmt: skip
-    return PreparedRecording(path, samples, n_epochs, recording.start, meta, [*recording.warnings, *warnings])
+    return PreparedRecording(path, samples, n_epochs, recording.start, meta, [*notes, *recording.warnings, *warnings])
+
+
+def _override_notes(overrides: Mapping[str, str], picked: Mapping[str, str]) -> list[str]:
+    """A warning for each channel given for one signal whose label names another (an ECG lead given as PPG)."""
+    notes = []
+    for signal, label in picked.items():
+        if signal not in overrides:
+            continue
+        others = [o for o in SIGNAL_NAMES if o != signal and is_alias(label, o)]
+        if others:
+            notes.append(f"channel {label!r} given for {signal} is named like {' or '.join(others)}; used as "
+                         f"{signal} as asked")  # fmt: skip
+    return notes

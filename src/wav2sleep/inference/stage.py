@@ -36,6 +36,10 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     unknown = [s for s in wanted if s not in net.signals]
     if unknown:
         raise ConfigError(f"model signals are {', '.join(net.signals)}; asked for {', '.join(unknown)}")
+    unused = [s for s in parse_signals(list(channels)) if s not in wanted] if channels else []
+    if unused:
+        raise ConfigError(f"a channel is given for {', '.join(unused)}, which this staging does not use (signals: "
+                          f"{', '.join(wanted)})")  # fmt: skip
     used = model_contract(net).with_overrides(contract, source="the caller")
     prepared = prepare_recording(recording, wanted, channels, used)
     logits = predict_logits(net, prepared.signals, prepared.n_epochs, used, device)

@@ -1,5 +1,7 @@
 """SLPDB stage annotations (``x.an``: one row per 30-s epoch, ``elapsed_time sample# type sub chan num <TAB> aux``;
-the first aux token is the Rechtschaffen & Kales stage W, 1, 2, 3, 4, R or MT; later tokens are respiratory events)."""
+the first aux token is the Rechtschaffen & Kales stage W, 1, 2, 3, 4, R, or MT / M (movement, unscored), in any
+case; later tokens are respiratory and arousal events, ignored). An unknown stage label is an error naming it and
+its line."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def read_slpdb_annotations(path: str | Path) -> StageEvents:
         lines = path.read_text(encoding="ascii").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(path, f"cannot read annotations ({exc})") from exc
-    onsets, labels = [], []
+    onsets, labels, numbers = [], [], []
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("Elapsed"):
             continue
@@ -34,12 +36,16 @@ def read_slpdb_annotations(path: str | Path) -> StageEvents:
                 path, "unreadable elapsed time", field=f"line {number}", found=repr(line[:60])
             ) from None
         labels.append(aux.split()[0] if aux.split() else "")
+        numbers.append(number)
     if not onsets:
         raise InputFileError(path, "no stage rows", expected="one row per 30-s epoch", found="none")
-    try:
-        codes = labels_to_codes(labels)
-    except ValueError as exc:
-        raise InputFileError(path, str(exc), field="stage") from exc
+    codes = np.empty(len(labels), dtype=np.int8)
+    for i, (label, number) in enumerate(zip(labels, numbers, strict=True)):
+        try:
+            codes[i] = labels_to_codes([label])[0]
+        except ValueError:
+            raise InputFileError(path, "unknown stage label", field=f"line {number}",
+                                 expected="an R&K stage: W, 1, 2, 3, 4, R, MT or M", found=repr(label)) from None  # fmt: skip
     # Rows are time-stamped at the epoch start, give or take a few milliseconds (the first often at 0:00.004).
     starts = np.floor(np.asarray(onsets) / EPOCH_SECONDS + 1e-3) * EPOCH_SECONDS
     return StageEvents(path, starts, np.full(len(codes), float(EPOCH_SECONDS)), codes.astype(np.int64))

@@ -35,7 +35,7 @@ SHHS = get_corpus("shhs")
 CHANNELS = {"ECG": "ECG", "ABD": "ABDO RES", "THX": "THOR RES", "EOG-L": "EOG(L)", "EOG-R": "EOG(R)"}
 
 # EDF header: fixed part offsets, then per-signal fields stored field by field for all signals.
-_FIXED = {"header_bytes": (184, 8), "n_records": (236, 8)}
+_FIXED = {"header_bytes": (184, 8), "n_records": (236, 8), "record_seconds": (244, 8)}
 _SIGNAL_FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
                   ("digital_min", 8), ("digital_max", 8), ("prefilter", 80), ("samples", 8), ("reserved", 32))  # fmt: skip
 
@@ -72,7 +72,16 @@ FAULT_CASES: tuple[FaultCase, ...] = tuple(FaultCase(*row) for row in (
     ("no_stage_events", "failed", "stage", "XML without Stages|Stages events"),
     ("discontinuous_edf", "flagged", "edf+d", "EDF+D paused 5 min after 10 min: gap restored as missing samples "
      "(NaN, so QC flags it), its epochs unscored"),
+    ("edf_plus_d_far_onset", "failed", "gaps between data records too long", "EDF+D whose last record starts 10^6 s "
+     "after the start: refused before anything is allocated for it"),
+    ("edf_plus_d_backwards", "failed", "overlap or run backwards", "EDF+D record onsets that run backwards"),
+    ("record_duration_nan", "failed", "record duration", "record duration field 'nan'"),
+    ("zero_samples_per_record", "failed", "samples per record", "ECG with 0 samples per data record"),
+    ("xml_nan_start", "failed", "not a finite number", "a stage event whose Start is 'nan': the error names the XML "
+     "and the field"),
+    ("xml_default_namespace", "ok", "", "NSRR XML in a default namespace (xmlns=...): read as any other"),
 ))  # fmt: skip
+EDF_PLUS_D_CASES = ("discontinuous_edf", "edf_plus_d_far_onset", "edf_plus_d_backwards")
 
 
 def _header_ns(raw: bytes) -> int:
@@ -147,7 +156,7 @@ def _write_case(root: Path, session: str, case: FaultCase, seed: int) -> dict:
         pause_epoch = PAUSE_AT_S // EPOCH_SECONDS
         expected = [*expected[:pause_epoch], *[-1] * (PAUSE_S // EPOCH_SECONDS), *expected[pause_epoch:]]
 
-    write_edf(edf, channels, START, [(0.0, "Recording starts")] if case.name == "discontinuous_edf" else ())
+    write_edf(edf, channels, START, [(0.0, "Recording starts")] if case.name in EDF_PLUS_D_CASES else ())
     write_nsrr_xml(xml, xml_kwargs.pop("stages", stages), START, **xml_kwargs)
     _break_files(case.name, edf, xml, seed)
     return {"case": case.name, "session": session, "files": [str(edf.relative_to(root.parent)),
@@ -174,9 +183,24 @@ def _break_files(name: str, edf: Path, xml: Path, seed: int) -> None:
         "empty_xml": lambda: xml.write_bytes(b""),
         "not_an_edf": lambda: edf.write_bytes(np.random.default_rng(seed).bytes(4096)),
         "discontinuous_edf": lambda: _pause(edf, PAUSE_AT_S, PAUSE_S),
+        "edf_plus_d_far_onset": lambda: _pause(edf, int(raw[236:244]) - 1, 10**6),
+        "edf_plus_d_backwards": lambda: _pause(edf, PAUSE_AT_S, -100),
+        "record_duration_nan": lambda: _patch_fixed(edf, "record_seconds", "nan"),
+        "zero_samples_per_record": lambda: patch_signal_field(edf, 0, "samples", "0"),
+        "xml_nan_start": lambda: xml.write_text(_nth_start(xml.read_text(), 2, "nan")),
+        "xml_default_namespace": lambda: xml.write_text(
+            xml.read_text().replace("<PSGAnnotation>", '<PSGAnnotation xmlns="http://www.example.org/psg">', 1)),
     }  # fmt: skip
     if name in actions:
         actions[name]()
+
+
+def _nth_start(text: str, n: int, value: str) -> str:
+    """``text`` with the ``n``-th ``<Start>`` value (1-based) replaced by ``value``."""
+    parts = text.split("<Start>")
+    head, _, tail = parts[n].partition("</Start>")
+    parts[n] = f"{value}</Start>{tail}"
+    return "<Start>".join(parts)
 
 
 def _pause(edf: Path, at_s: int, pause_s: int) -> None:
