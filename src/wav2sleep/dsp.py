@@ -21,6 +21,8 @@ __all__ = [
     "scale_units",
     "qc_flags",
     "model_rate_signals",
+    "epoch_usability",
+    "USABILITY_RULES",
     "RESAMPLE_MODES",
     "VOLTAGE_UNITS",
 ]
@@ -124,6 +126,48 @@ def _unit_from_amplitude(x: np.ndarray, signal: str) -> str | None:
     return min(distance, key=distance.get)
 
 
+# Per-epoch usability (quality gating): an epoch of a signal is unusable when
+USABILITY_RULES = {
+    "missing": 0.5,  # more than this share of its samples is missing (NaN: EDF+D gaps, dropouts)
+    "flat": 1e-3,  # its standard deviation is below this fraction of the night's median epoch std (or exactly 0)
+    "clipped": 0.5,  # more than this share of its samples sit at the night's minimum or maximum value (rails)
+    "extreme": 50.0,  # its standard deviation exceeds this multiple of the night's median epoch std
+}
+
+
+def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> tuple[np.ndarray, dict[str, int]]:
+    """Which 30-s epochs of ``x`` (physical units, NaN = missing) are usable -> (bool [n_epochs], epochs failing each
+    rule). Rules: ``USABILITY_RULES``, plus for ECG/EOG an epoch standard deviation above a third of the implausible
+    amplitude (``IMPLAUSIBLE_MV``: 6.7 mV ECG, 3.3 mV EOG). Epochs past the end of ``x`` are unusable (missing)."""
+    bounds = np.minimum(np.round(np.arange(n_epochs + 1) * EPOCH_SECONDS * rate).astype(np.int64), x.shape[0])
+    lengths = np.diff(bounds)
+    starts = np.minimum(bounds[:-1], max(x.shape[0] - 1, 0))
+    finite = np.isfinite(x)
+    clean = np.where(finite, x, 0.0).astype(np.float64)
+    count = np.add.reduceat(finite.astype(np.int64), starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
+    total = np.add.reduceat(clean, starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
+    squares = np.add.reduceat(clean * clean, starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
+    safe = np.maximum(count, 1)
+    std = np.sqrt(np.maximum(squares / safe - (total / safe) ** 2, 0.0))
+    reasons = {"missing": count < (1 - USABILITY_RULES["missing"]) * np.maximum(lengths, 1)}
+    scored = ~reasons["missing"]
+    typical = float(np.median(std[scored])) if scored.any() else 0.0
+    reasons["flat"] = scored & ((std == 0) | (std < USABILITY_RULES["flat"] * typical))
+    if finite.any() and x.size:
+        lo, hi = float(np.min(clean[finite])), float(np.max(clean[finite]))
+        rails = np.add.reduceat((finite & ((x == lo) | (x == hi))).astype(np.int64), starts) * (lengths > 0)
+        reasons["clipped"] = scored & (rails > USABILITY_RULES["clipped"] * np.maximum(count, 1)) & (hi > lo)
+    else:
+        reasons["clipped"] = np.zeros(n_epochs, dtype=bool)
+    extreme = scored & (std > USABILITY_RULES["extreme"] * typical) if typical > 0 else np.zeros(n_epochs, bool)
+    limit = IMPLAUSIBLE_MV.get(signal)
+    if limit is not None:
+        extreme |= scored & (std > limit / 3)
+    reasons["extreme"] = extreme
+    usable = ~np.logical_or.reduce(list(reasons.values()))
+    return usable, {k: int(v.sum()) for k, v in reasons.items() if v.any()}
+
+
 def qc_flags(x: np.ndarray, signal: str) -> list[str]:
     """Quality flags of a signal in physical units: ``nan``, ``flat``, ``clipped``, ``implausible amplitude``."""
     flags = []
@@ -147,7 +191,8 @@ def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr", grid: 
                        scaling: str = "units") -> tuple[dict, dict, list[str]]:  # fmt: skip
     """Channels picked for model signals (``{signal: channel}`` with ``.data``, ``.rate_hz``, ``.unit``,
     ``.label``, ``.warnings``, ``.physical_range``) -> (``{signal: float32 samples at the model rate}``, per-signal
-    metadata, warnings).
+    metadata, warnings). The metadata of each signal holds ``usable`` (bool per epoch, ``epoch_usability``) and the
+    number of epochs failing each usability rule.
 
     Units are scaled (and with ``scaling="range"`` belts/pleth mapped by their physical range), QC flags computed
     (non-finite samples then zeroed) and every signal resampled to exactly ``n_epochs`` epochs on ``grid``.
@@ -168,14 +213,20 @@ def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr", grid: 
             warnings += ecg_warnings + beat_warnings
         x, unit_warnings, unit_flags = scale_units(data, unit, signal)
         warnings += unit_warnings
+        usable, failing = epoch_usability(x, rate, signal, n_epochs)
         flags = unit_flags + qc_flags(x, signal)
         if "nan" in flags:
             x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
         if flags:
             warnings.append(f"{signal} ({channel.label}): QC {', '.join(flags)}")
+        if failing:
+            why = ", ".join(f"{k} {v}" for k, v in failing.items())
+            warnings.append(f"{signal} ({channel.label}): unusable in {int((~usable).sum())} of {n_epochs} epochs "
+                            f"({why})")  # fmt: skip
         if scaling == "range" and not derived:
             x = scale_range(x, channel.physical_range, signal)
         out[signal] = to_model_rate(x, rate, signal, n_epochs, mode, grid)
         meta[signal] = {"channel": channel.label, "unit": channel.unit, "native_rate_hz": channel.rate_hz, "qc": flags,
+                        "usable": usable, "unusable_epochs": failing,
                         **({"derived_from": source} if derived else {})}  # fmt: skip
     return out, meta, warnings

@@ -241,7 +241,8 @@ class Hypnogram:
             raise ConfigError("no probabilities to plot (hypnodensity needs a model's output)")
         x = np.arange(self.n_epochs) * MINUTES / 60
         colours = STAGE_COLOURS[self.num_classes]
-        ax.stackplot(x, self.probabilities.T, labels=self.labels, colors=colours, step="post")
+        # unscored (gated) epochs have no probabilities: drawn empty
+        ax.stackplot(x, np.nan_to_num(self.probabilities.T), labels=self.labels, colors=colours, step="post")
         ax.set_ylim(0, 1)
         ax.set_xlim(0, x[-1] if len(x) else 1)
         ax.set_ylabel("probability")

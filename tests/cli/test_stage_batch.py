@@ -133,3 +133,21 @@ def test_a_channel_named_like_another_signal_is_used_as_asked_with_a_warning(mod
     hyp = stage(recording, model, channels={"THX": "EKG"})
     assert hyp.metadata["channels"]["THX"]["channel"] == "EKG"
     assert any("channel 'EKG' given for THX is named like ECG" in w for w in hyp.metadata["warnings"])
+
+
+def test_a_batch_writes_a_cohort_table_and_warnings_go_to_stderr(tmp_path, capsys, model, recording):
+    import csv
+
+    flat = tmp_path / "flat.edf"
+    write_edf(flat, [("EKG", np.zeros(128 * 600), 128, "mV"), ("Thor", np.sin(np.arange(16 * 600) / 16), 16, "")],
+              datetime(2022, 2, 2, 23, 0))  # fmt: skip
+    out = tmp_path / "out"
+    code, stdout, stderr = _run(capsys, recording, flat, tmp_path / "absent.edf", "--model", model, "--out", out,
+                                "--formats", "json")  # fmt: skip
+    assert code == 1 and "cohort table:" in stdout
+    rows = list(csv.DictReader((out / "cohort.csv").open()))
+    assert [r["status"].split(":")[0] for r in rows] == ["failed", "staged", "staged"]
+    staged = {r["recording"].rsplit("/", 1)[-1]: r for r in rows if r["status"] == "staged"}
+    assert float(staged["night.edf"]["TIB"]) == 15.0 and staged["night.edf"]["epochs"] == "30"
+    assert f"{flat}: ECG (EKG): QC flat" in stderr  # the flat ECG is named on the terminal
+    assert f"{flat}: ECG (EKG): unusable in 20 of 20 epochs" in stderr

@@ -58,3 +58,20 @@ def test_invalid_configurations():
         ModalityMasker({"ECG": 0.5, "THX": 1.0}, ["ECG"])(
             {"ECG": torch.tensor([False]), "THX": torch.tensor([True])}, torch.Generator().manual_seed(0)
         )
+
+
+def test_epoch_dropout_drops_at_the_rate_and_never_empties_an_epoch():
+    import torch
+
+    from wav2sleep.data.masking import epoch_dropout
+
+    torch.manual_seed(0)
+    present = {"ECG": torch.tensor([True, True, False]), "THX": torch.tensor([True, False, True])}
+    out = epoch_dropout(present, 5000, 0.3)
+    assert out["ECG"].shape == (3, 5000) and out["ECG"].dtype == torch.bool
+    assert not out["ECG"][2].any() and not out["THX"][1].any()  # absent nights stay absent
+    kept_any = out["ECG"] | out["THX"]
+    assert kept_any.all()  # every epoch keeps a signal
+    # Element 0 has both: each is dropped at 0.3, both at 0.09 (then restored), so each is kept 1 - 0.3 + 0.09.
+    assert abs(out["ECG"][0].float().mean().item() - 0.79) < 0.03
+    assert out["ECG"][1].all() and out["THX"][2].all()  # a lone signal is never dropped

@@ -88,6 +88,11 @@ def test_batch_size_finder_runs_before_training(tiny_config):
     assert summary["accumulate_grad_batches"] == max(1, 64 // summary["batch_size"])
 
 
+def test_training_with_per_epoch_signal_dropout(tiny_config):
+    summary = train(tiny_config("training.max_epochs=2", "training.epoch_dropout=0.3"))
+    assert summary["best_val_loss"] is not None and summary["best_val_loss"] < 10
+
+
 def test_causal_normalisation_is_trained_with_and_saved(tiny_config):
     summary = train(tiny_config("training.max_epochs=1", "training.normalisation=causal"))
     assert load_model(summary["model_dir"]).contract.normalisation == "causal"
@@ -105,3 +110,19 @@ def test_init_from_starts_from_a_trained_model(tiny_config, tmp_path):
     with pytest.raises(ConfigError, match="init_from=.*do not fit"):
         train(tiny_config("training.max_epochs=1", "inputs.signals=[ECG]", f"init_from={first['model_dir']}",
                           f"output_dir={tmp_path / 'c'}"))  # fmt: skip
+
+
+def test_asking_for_gpus_without_one_warns_or_with_strict_refuses():
+    from wav2sleep.training.train import trainer_settings
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is visible here")
+    with pytest.warns(UserWarning, match="num_gpus=2 but no CUDA device is visible"):
+        assert trainer_settings(compose_config(["num_gpus=2", "data_root=/x"]))["accelerator"] == "cpu"
+    with pytest.raises(ConfigError, match="strict=true refuses this"):
+        trainer_settings(compose_config(["num_gpus=1", "strict=true", "data_root=/x"]))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert trainer_settings(compose_config(["data_root=/x"]))["accelerator"] == "cpu"  # auto: no warning

@@ -16,6 +16,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=".", help="output folder (default: current); outputs mirror the inputs' paths")
     p.add_argument("--formats", default="csv,json,tsv,edf,png,html", help="outputs to write")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--no-gating", action="store_true",
+                   help="feed every signal in every epoch (default: leave a signal out where it is unusable and "
+                        "leave epochs with no usable signal unscored)")  # fmt: skip
     p.add_argument("--contract", action="append", default=[], metavar="FIELD=VALUE",
                    help="override the model's input contract (experts; warned): resample=soxr|linear, grid=start|end, "
                         "scaling=units|range, normalisation=zscore|zscore-window|causal, window_epochs=N|none, "
@@ -60,9 +63,11 @@ def run(args: argparse.Namespace) -> int:
 
     model = load_model(args.model, device=args.device, contract=overrides)
     failed = len(skipped)
+    cohort = [_row(path, None, f"failed: {reason}") for path, reason in skipped]
     for path, name in output_names(recordings).items():
         try:
-            hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device)
+            hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device,
+                        gate=not args.no_gating)  # fmt: skip
             hyp.metadata["model"] = args.model
             written = write_outputs(hyp, out / name.parent, name.name, formats)
         except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
@@ -72,10 +77,45 @@ def run(args: argparse.Namespace) -> int:
             message = describe_error(exc)
             where = "" if message.startswith(str(path)) else f"{path}: "  # our errors name the file already
             print(f"wav2sleep stage: failed {where}{message}", file=sys.stderr)
+            cohort.append(_row(path, None, f"failed: {message}"))
             continue
         stats = hyp.sleep_statistics()
         used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
         print(f"{path}: {hyp.n_epochs} epochs, TST {stats['TST']:.0f} min, SE {stats['SE']:.0f} %, "
               f"channels {used}; wrote {', '.join(str(p) for p in written.values())}")  # fmt: skip
+        for warning in hyp.metadata["warnings"]:
+            print(f"wav2sleep stage: {path}: {warning}", file=sys.stderr)
+        cohort.append(_row(path, hyp, "staged"))
+    if len(cohort) > 1:
+        print(f"cohort table: {_write_cohort(out / 'cohort.csv', cohort)}")
     print(f"{len(recordings) + len(skipped) - failed} staged, {failed} failed")
     return 1 if failed else 0
+
+
+COHORT_STATISTICS = ("TIB", "TST", "SE", "SOL", "LPS", "WASO", "Lat_REM", "Unscored", "Awakenings")
+
+
+def _row(path, hyp, status: str) -> dict:
+    """One row of the batch's cohort table: the recording, its statistics (empty when it failed), its status."""
+    row = {"recording": str(path), "status": status, "epochs": "", "warnings": ""}
+    row.update(dict.fromkeys(COHORT_STATISTICS, ""))
+    if hyp is not None:
+        stats = hyp.sleep_statistics()
+        row.update({k: "" if stats.get(k) is None or stats[k] != stats[k] else round(float(stats[k]), 2)
+                    for k in COHORT_STATISTICS})  # fmt: skip
+        row.update(epochs=hyp.n_epochs, warnings=len(hyp.metadata["warnings"]))
+    return row
+
+
+def _write_cohort(path, rows: list[dict]):
+    import csv
+    import io
+
+    from wav2sleep.store.atomic import write_text_atomic
+
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(path, text.getvalue())
+    return path

@@ -8,7 +8,7 @@ import torch
 
 from wav2sleep.errors import ConfigError
 
-__all__ = ["ModalityMasker", "CARDIO_DROP", "CARDIO_BACKUPS", "EOG_DROP"]
+__all__ = ["epoch_dropout", "ModalityMasker", "CARDIO_DROP", "CARDIO_BACKUPS", "EOG_DROP"]
 
 CARDIO_DROP = {"ABD": 0.7, "THX": 0.7, "ECG": 0.5, "PPG": 0.1}
 CARDIO_BACKUPS = ("ECG", "PPG")
@@ -59,3 +59,15 @@ class ModalityMasker:
             choice = torch.multinomial(weights[empty].float(), 1, generator=generator).squeeze(1)
             keep[empty] = torch.nn.functional.one_hot(choice, len(names)).bool()
         return {**others, **{n: keep[:, i] for i, n in enumerate(names)}}
+
+
+def epoch_dropout(present: Mapping[str, torch.Tensor], epochs: int, p: float) -> dict[str, torch.Tensor]:
+    """Per-epoch presence ([B, E]) from per-night presence ([B]): each present signal is dropped in each epoch with
+    probability ``p`` (as quality gating drops an unusable signal in the epochs where it is bad), never leaving an
+    epoch without a signal: where all would be dropped, the night's present signals are kept."""
+    names = sorted(present)
+    night = torch.stack([present[n].bool() for n in names], dim=1)[:, None, :].expand(-1, epochs, -1)  # [B, E, S]
+    keep = night & (torch.rand(night.shape) >= p)
+    empty = ~keep.any(dim=2, keepdim=True)
+    keep = torch.where(empty, night, keep)
+    return {n: keep[:, :, i] for i, n in enumerate(names)}

@@ -23,6 +23,7 @@ __all__ = ["PreparedRecording", "prepare_recording"]
 class PreparedRecording:
     path: Path
     signals: dict[str, np.ndarray]  # signal -> float32 [n_epochs * spe] at the model rate, not normalised
+    usable: dict[str, np.ndarray]  # signal -> bool [n_epochs]: the epochs where it is usable (quality gating)
     n_epochs: int
     start: datetime | None
     channels: dict[str, dict]  # signal -> channel used, unit, native rate, QC flags
@@ -49,7 +50,9 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
         raise InputFileError(path, "recording shorter than one 30-s epoch", found=f"{recording.duration_s:.1f} s")
     samples, meta, warnings = model_rate_signals({s: recording.channels[label] for s, label in picked.items()},
                                                  n_epochs, contract.resample, contract.grid, contract.scaling)  # fmt: skip
-    return PreparedRecording(path, samples, n_epochs, recording.start, meta, [*notes, *recording.warnings, *warnings])
+    usable = {s: m.pop("usable") for s, m in meta.items()}
+    return PreparedRecording(path, samples, usable, n_epochs, recording.start, meta,
+                             [*notes, *recording.warnings, *warnings])  # fmt: skip
 
 
 def _override_notes(overrides: Mapping[str, str], picked: Mapping[str, str]) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -15,13 +16,14 @@ from wav2sleep.inference.prepare import prepare_recording
 from wav2sleep.inference.windows import predict_logits
 from wav2sleep.models import load_model, model_contract
 from wav2sleep.signals import parse_signals
+from wav2sleep.stages import UNSCORED
 
 __all__ = ["stage"]
 
 
 def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequence[str] | str | None = None,
           channels: Mapping[str, str] | None = None, device: str = "cpu",
-          contract: Mapping[str, Any] | None = None) -> Hypnogram:  # fmt: skip
+          contract: Mapping[str, Any] | None = None, gate: bool = True) -> Hypnogram:  # fmt: skip
     """Stage a recording (EDF/EDF+, WFDB ``.hea``, CSV, parquet, NumPy) with a model (folder, ``hf://``, module).
 
     ``signals`` limits the model inputs (default: every model signal the recording has); ``channels`` maps a
@@ -30,6 +32,10 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     (experts only: a warning says so). Our models take a night of any length in one pass; published checkpoints
     see 10-h windows, overlapping and stitched for longer nights. The returned hypnogram carries per-epoch
     probabilities (the hypnodensity) and, in ``metadata``, the channel chosen for each signal and the contract used.
+
+    ``gate`` (default on): per-epoch quality gating. Each signal is left out in the epochs where it is unusable
+    (``dsp.epoch_usability``: missing samples, flat, clipped, implausible amplitude), and an epoch with no usable
+    signal is unscored. ``gate=False`` feeds every signal everywhere (as every other stager does).
     """
     net = model if isinstance(model, nn.Module) else load_model(model, device=device)
     wanted = parse_signals(signals) if signals else net.signals
@@ -42,10 +48,18 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
                           f"{', '.join(wanted)})")  # fmt: skip
     used = model_contract(net).with_overrides(contract, source="the caller")
     prepared = prepare_recording(recording, wanted, channels, used)
-    logits = predict_logits(net, prepared.signals, prepared.n_epochs, used, device)
+    usable = prepared.usable if gate else None
+    logits = predict_logits(net, prepared.signals, prepared.n_epochs, used, device, usable)
     probs = torch.softmax(logits, dim=-1).numpy()
-    return Hypnogram(probs.argmax(-1), net.num_classes, prepared.start, probs, scorer="wav2sleep",
+    # Quality gating: an epoch with no usable signal is unscored, never a made-up stage.
+    gated = ~np.logical_or.reduce(list(usable.values())) if usable else np.zeros(prepared.n_epochs, dtype=bool)
+    probs[gated] = np.nan
+    codes = np.where(gated, UNSCORED, np.nan_to_num(probs, nan=-1.0).argmax(-1))
+    if gated.any():
+        prepared.warnings.append(f"{int(gated.sum())} epochs with no usable signal left unscored")
+    return Hypnogram(codes, net.num_classes, prepared.start, probs, scorer="wav2sleep",
                      metadata={"source": str(prepared.path), "channels": prepared.channels,
                                "warnings": prepared.warnings, "contract": used.to_dict(),
+                               "usable": {k: v.tolist() for k, v in prepared.usable.items()},
                                "model": str(model) if not isinstance(model, nn.Module)
                                else type(model).__name__})  # fmt: skip

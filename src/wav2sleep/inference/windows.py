@@ -6,6 +6,10 @@ normalised and run on its own, and every epoch takes its logits from the window 
 a window edge (ties: the earlier window), so that no epoch is scored near the edge of its window when another
 window holds it more centrally. With ``pad``, a night (or window) shorter than the window is zero-padded to the
 full window before normalisation, and the padded epochs are dropped from the output.
+
+Quality gating: with ``usable`` (bool per epoch and signal), a signal is left out of the epoch mixer exactly in the
+epochs where it is unusable (padded epochs count as usable, as the model saw them in training). A window in which no
+signal is usable anywhere is not run; its logits are NaN.
 """
 
 from __future__ import annotations
@@ -41,14 +45,24 @@ def window_owners(n_epochs: int, spans: list[tuple[int, int]]) -> np.ndarray:
 
 
 def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int, contract: InputContract,
-                   device: str | torch.device = "cpu") -> torch.Tensor:  # fmt: skip
-    """``signals`` {name: un-normalised float32 samples at the model rate, ``n_epochs`` epochs} -> logits [E, C]."""
+                   device: str | torch.device = "cpu", usable: dict[str, np.ndarray] | None = None) -> torch.Tensor:  # fmt: skip
+    """``signals`` {name: un-normalised float32 samples at the model rate, ``n_epochs`` epochs} -> logits [E, C]
+    (``usable``: {name: bool [E]} for quality gating)."""
     spans = window_spans(n_epochs, contract.window_epochs, contract.overlap_epochs)
     owners = window_owners(n_epochs, spans)
-    out = None
+    out = torch.full((n_epochs, net.num_classes), float("nan"))
     for i, (a, b) in enumerate(spans):
         length = b - a
         padded = max(length, contract.window_epochs or 0) if contract.pad else length
+        present = None
+        if usable is not None:
+            present = {}
+            for name in signals:
+                mask = np.ones(padded, dtype=bool)
+                mask[:length] = usable[name][a:b]
+                present[name] = torch.from_numpy(mask)[None].to(device)
+            if not any(bool(m[0, :length].any()) for m in present.values()):
+                continue  # nothing usable in this window: its epochs stay NaN (unscored)
         inputs = {}
         for name, x in signals.items():
             spe = signal_spec(name).samples_per_epoch
@@ -57,9 +71,7 @@ def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int
             valid = length * spe
             inputs[name] = torch.from_numpy(normalise(piece, contract.normalisation, spe / EPOCH_SECONDS, valid))
         with torch.inference_mode():
-            logits = net({k: v[None].to(device) for k, v in inputs.items()})[0, :length].float().cpu()
-        if out is None:
-            out = torch.empty(n_epochs, logits.shape[-1])
+            logits = net({k: v[None].to(device) for k, v in inputs.items()}, present)[0, :length].float().cpu()
         take = np.nonzero(owners[a:b] == i)[0]
         out[a + take] = logits[take]
     return out

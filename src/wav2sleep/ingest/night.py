@@ -97,6 +97,8 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
     grid = contract_for_store(resample_mode).grid
     out, meta_signals, signal_warnings = model_rate_signals(channels, n_epochs, resample_mode, grid)
     warnings += signal_warnings
+    for m in meta_signals.values():
+        m.pop("usable")  # per-epoch usability is for staging; the store keeps the counts (unusable_epochs)
     flags = {signal: m["qc"] for signal, m in meta_signals.items()}
     meta = {"dataset": source.dataset, "session": source.session, "subject": source.subject, "visit": source.visit,
             "source": str(source.recording), "annotation": str(source.annotation or ""),

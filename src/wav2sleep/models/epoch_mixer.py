@@ -11,7 +11,7 @@ __all__ = ["EpochMixer"]
 class EpochMixer(nn.Module):
     """Tokens = [CLS, one per signal]; no positional embedding, so the signal order does not matter.
 
-    Missing signals are hidden with the key-padding mask (the CLS token is always visible).
+    Missing signals are hidden with the key-padding mask (the CLS token is always visible), per night or per epoch.
     """
 
     def __init__(self, feature_dim: int = 128, layers: int = 2, nhead: int = 8, dim_ff: int = 512,
@@ -23,11 +23,12 @@ class EpochMixer(nn.Module):
         self.transformer_encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 
     def forward(self, tokens: torch.Tensor, missing: torch.Tensor) -> torch.Tensor:
-        """``tokens`` [B, E, S, F], ``missing`` [B, S] (True = absent) -> [B, E, F]."""
+        """``tokens`` [B, E, S, F], ``missing`` [B, S] or per epoch [B, E, S] (True = absent) -> [B, E, F]."""
         batch, epochs, n_signals, features = tokens.shape
         cls = self.register_tokens[0, 0, :, 0].expand(batch * epochs, 1, features)
         seq = torch.cat([cls, tokens.reshape(batch * epochs, n_signals, features)], dim=1)
-        mask = torch.cat([missing.new_zeros(batch, 1), missing], dim=1)
-        mask = mask.repeat_interleave(epochs, dim=0)
+        if missing.ndim == 2:
+            missing = missing[:, None, :].expand(batch, epochs, n_signals)
+        mask = torch.cat([missing.new_zeros(batch, epochs, 1), missing], dim=2).reshape(batch * epochs, n_signals + 1)
         out = self.transformer_encoder(seq, src_key_padding_mask=mask)
         return out[:, 0].reshape(batch, epochs, features)

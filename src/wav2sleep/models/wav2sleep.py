@@ -24,8 +24,11 @@ class Wav2Sleep(nn.Module):
 
     ``forward(x, present=None)``: ``x`` maps signal names to [B, T] tensors (T = epochs x samples per epoch).
     A signal absent from the whole batch is simply left out; one absent for some elements is marked False in
-    ``present[name]`` ([B] bool) or, as the original code does, given as a row of -inf. An encoder only runs on the
-    elements that have its signal. Returns logits [B, E, num_classes].
+    ``present[name]`` ([B] bool) or, as the original code does, given as a row of -inf. ``present[name]`` may also
+    be per epoch ([B, E] bool): the epoch mixer then leaves the signal out exactly in the epochs marked False
+    (quality gating), and an element's encoder still runs if the signal is usable in any of its epochs. An epoch
+    with no signal left is read from the CLS token alone; callers that gate mark such epochs unscored. An encoder
+    only runs on the elements that have its signal. Returns logits [B, E, num_classes].
     """
 
     def __init__(self, signal_map: dict[str, str], num_classes: int = 4, feature_dim: int = 128,
@@ -54,14 +57,17 @@ class Wav2Sleep(nn.Module):
         features, missing = [], []
         for name in names:
             signal = x[name]
-            available = ~torch.isinf(signal[:, 0])
+            per_epoch = (~torch.isinf(signal[:, 0]))[:, None].expand(batch, epochs)
             if present is not None and name in present:
-                available = available & present[name].to(device=signal.device, dtype=torch.bool)
+                mask = present[name].to(device=signal.device, dtype=torch.bool)
+                per_epoch = per_epoch & (mask if mask.ndim == 2 else mask[:, None])
+            available = per_epoch.any(dim=1)
             features.append(self._encode(name, signal, available, epochs))
-            missing.append(~available)
-        missing_t = torch.stack(missing, dim=1)
-        if missing_t.all(dim=1).any():
-            bad = torch.nonzero(missing_t.all(dim=1)).flatten().tolist()
+            missing.append(~per_epoch)
+        missing_t = torch.stack(missing, dim=2)  # [B, E, S]
+        nothing = missing_t.all(dim=(1, 2))
+        if nothing.any():
+            bad = torch.nonzero(nothing).flatten().tolist()
             raise ConfigError(f"batch elements {bad} have no signal present; every night needs at least one")
         mixed = self.epoch_mixer(torch.stack(features, dim=2), missing_t)
         return self.classifier(self.sequence_mixer(mixed))

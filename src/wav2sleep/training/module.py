@@ -13,7 +13,7 @@ import lightning as L
 import torch
 from torch import nn
 
-from wav2sleep.data.masking import ModalityMasker
+from wav2sleep.data.masking import ModalityMasker, epoch_dropout
 from wav2sleep.data.transforms import polarity_flip
 from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix
 from wav2sleep.signals import parse_signals
@@ -32,16 +32,19 @@ def lr_factor(step: int, warmup_steps: int, decay_tau: float) -> float:
 class StagingModule(L.LightningModule):
     def __init__(self, model: nn.Module, lr: float = 1e-3, weight_decay: float = 1e-4, warmup_steps: int = 2000,
                  decay_tau: float = 10000, masker: ModalityMasker | None = None, flip_p: float = 0.5,
-                 seed: int = 42, val_datasets: Sequence[str] = (), val_subsets: Sequence[str] = ()) -> None:  # fmt: skip
+                 seed: int = 42, val_datasets: Sequence[str] = (), val_subsets: Sequence[str] = (),
+                 epoch_dropout: float = 0.0) -> None:  # fmt: skip
         """``val_datasets``: datasets reported one by one (besides pooled) when there are several.
         ``val_subsets`` (e.g. ``ECG+THX``): also validate with only those signals, on the nights that have them all;
-        used for models with several inputs, like the reference's unified models."""
+        used for models with several inputs, like the reference's unified models. ``epoch_dropout``: probability of
+        dropping a signal in one epoch (per-epoch presence), so that models learn what quality gating feeds them."""
         super().__init__()
         self.model = model
         self.lr, self.weight_decay = lr, weight_decay
         self.warmup_steps, self.decay_tau = warmup_steps, decay_tau
         self.masker = masker if len(model.signals) > 1 else None
         self.flip_p = flip_p
+        self.epoch_dropout = epoch_dropout if len(model.signals) > 1 else 0.0
         self.seed = seed
         self.loss_fn = nn.CrossEntropyLoss(ignore_index=UNSCORED)
         subsets = [parse_signals(v) for v in val_subsets] if len(model.signals) > 1 else []
@@ -65,6 +68,8 @@ class StagingModule(L.LightningModule):
         present = {k: v.cpu() for k, v in batch["present"].items()}
         if self.masker is not None:
             present = self.masker(present)
+        if self.epoch_dropout:
+            present = epoch_dropout(present, batch["labels"].shape[1], self.epoch_dropout)
         present = {k: v.to(self.device) for k, v in present.items()}
         loss, _ = self._loss({**batch, "signals": signals}, present)
         self.log("train_loss", loss, on_step=True, on_epoch=True, batch_size=len(batch["labels"]), sync_dist=True)

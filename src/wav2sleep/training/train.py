@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,16 @@ def trainer_settings(cfg: DictConfig) -> dict[str, Any]:
 
     DDP must allow unused parameters: an encoder whose signal is masked out of a whole batch gets no gradient.
     """
-    if torch.cuda.is_available() and cfg.num_gpus > 0:
-        devices, accelerator = int(cfg.num_gpus), "gpu"
+    cuda = torch.cuda.is_available()
+    gpus = (1 if cuda else 0) if str(cfg.num_gpus) == "auto" else int(cfg.num_gpus)
+    if gpus > 0 and not cuda:
+        message = (f"num_gpus={gpus} but no CUDA device is visible (PyTorch {torch.__version__}); training on the "
+                   f"CPU ({cfg.cpu_processes} process(es))")  # fmt: skip
+        if cfg.get("strict"):
+            raise ConfigError(message + "; strict=true refuses this")
+        warnings.warn(message, stacklevel=2)
+    if cuda and gpus > 0:
+        devices, accelerator = gpus, "gpu"
         precision = "16-mixed" if cfg.training.precision == "auto" else cfg.training.precision
         strategy = "ddp_find_unused_parameters_true" if devices > 1 or cfg.num_nodes > 1 else "auto"
     else:
@@ -89,7 +98,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     masker = ModalityMasker(dict(masking.drop), list(masking.backups or [])) if masking else None
     t = cfg.training
     module = StagingModule(model, t.lr, t.weight_decay, t.warmup_steps, t.decay_tau, masker, t.flip_p, int(cfg.seed),
-                           list(cfg.datasets.train), list(cfg.inputs.get("val_subsets") or []))  # fmt: skip
+                           list(cfg.datasets.train), list(cfg.inputs.get("val_subsets") or []),
+                           float(t.get("epoch_dropout", 0.0)))  # fmt: skip
     data = StoreDataModule(cfg.data_root, list(cfg.datasets.train), signals, int(cfg.inputs.num_classes),
                            cfg.split_scheme, int(t.batch_size), t.crop_epochs, int(t.num_workers), int(cfg.seed),
                            bool(t.include_flagged), model.contract.normalisation)  # fmt: skip
