@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import ConfigError
+from wav2sleep.scoring import accuracy, cohens_kappa, confusion_matrix, f1_scores
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED, class_labels, labels_to_codes, to_num_classes
 from wav2sleep.store import atomic_path, write_text_atomic
@@ -165,6 +166,33 @@ class Hypnogram:
             if code > 0:
                 stats[f"%{label}"] = 100 * minutes / stats["TST"] if stats["TST"] else 0.0
         return stats
+
+    def agreement(self, reference: Hypnogram) -> dict:
+        """Epoch-by-epoch agreement with a ``reference`` scoring of the same recording (e.g. a sleep technician's).
+
+        The reference is mapped to this hypnogram's classes (a 5-class scoring to 4 classes merges N1 and N2); epochs
+        unscored in either are left out; when the lengths differ, the common first epochs are compared. Returns
+        epochs compared, Cohen's kappa, accuracy, per-stage F1, the confusion matrix (rows: reference, columns: this
+        hypnogram) and ``statistics_difference``: every sleep statistic, this hypnogram's minus the reference's
+        (``None`` where either is undefined).
+        """
+        if reference.num_classes < self.num_classes:
+            raise ConfigError(f"a {reference.num_classes}-class reference cannot score a {self.num_classes}-class "
+                              "hypnogram (N1 and N2 cannot be told apart)")  # fmt: skip
+        n = min(self.n_epochs, reference.n_epochs)
+        ref_codes = to_num_classes(reference.codes[:n], self.num_classes) if reference.num_classes != self.num_classes \
+            else reference.codes[:n]  # fmt: skip
+        ours = self.codes[:n]
+        both = (ours >= 0) & (ref_codes >= 0)
+        cm = confusion_matrix(ref_codes[both], ours[both], self.num_classes)
+        mine = self.crop(0, n).sleep_statistics()
+        theirs = Hypnogram(ref_codes, self.num_classes, self.start).sleep_statistics()
+        difference = {k: (None if not (np.isfinite(mine[k]) and np.isfinite(theirs[k])) else float(mine[k] - theirs[k]))
+                      for k in mine if k in theirs}  # fmt: skip
+        return {"epochs_compared": int(both.sum()), "epochs": {"hypnogram": self.n_epochs, "reference": reference.n_epochs},
+                "kappa": cohens_kappa(cm), "accuracy": accuracy(cm), "labels": list(self.labels),
+                "f1": dict(zip(self.labels, f1_scores(cm).tolist(), strict=True)), "confusion": cm.tolist(),
+                "statistics_difference": difference}  # fmt: skip
 
     def to_csv(self, path: str | Path) -> Path:
         """One row per epoch: onset (clock time if known), seconds from start, stage, probability per class."""

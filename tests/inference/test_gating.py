@@ -54,7 +54,7 @@ def test_a_signal_masked_in_some_epochs_is_absent_exactly_there_for_the_epoch_mi
 def test_usability_rules_find_exactly_the_bad_epochs():
     fs, n = 128.0, 40
     t = np.arange(int(fs * 30 * n)) / fs
-    ecg = (0.8 * np.sin(2 * np.pi * 1.1 * t) ** 15 + 0.02 * np.random.default_rng(2).standard_normal(t.size))
+    ecg = 0.8 * np.sin(2 * np.pi * 1.1 * t) ** 15 + 0.02 * np.random.default_rng(2).standard_normal(t.size)
     ecg = ecg.astype(np.float32)
     e = lambda k: slice(int(k * 30 * fs), int((k + 1) * 30 * fs))  # noqa: E731
     ecg[e(3)] = np.nan  # a recorder gap

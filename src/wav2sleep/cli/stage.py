@@ -16,6 +16,10 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=".", help="output folder (default: current); outputs mirror the inputs' paths")
     p.add_argument("--formats", default="csv,json,tsv,edf,png,html", help="outputs to write")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--reference", metavar="SCORING|auto",
+                   help="compare with a scorer's hypnogram of the recording (NSRR XML, WSC .stg.txt/.allscore.txt, "
+                        "SLPDB .an, hypnogram CSV; 'auto': found beside each recording): kappa, accuracy, per-stage F1, "
+                        "confusion, differences in every statistic")  # fmt: skip
     p.add_argument("--no-gating", action="store_true",
                    help="feed every signal in every epoch (default: leave a signal out where it is unusable and "
                         "leave epochs with no usable signal unscored)")  # fmt: skip
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     for path, name in output_names(recordings).items():
         try:
             hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device,
-                        gate=not args.no_gating)  # fmt: skip
+                        gate=not args.no_gating, reference=args.reference)  # fmt: skip
             hyp.metadata["model"] = args.model
             written = write_outputs(hyp, out / name.parent, name.name, formats)
         except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
@@ -83,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
         used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
         print(f"{path}: {hyp.n_epochs} epochs, TST {stats['TST']:.0f} min, SE {stats['SE']:.0f} %, "
               f"channels {used}; wrote {', '.join(str(p) for p in written.values())}")  # fmt: skip
+        if "agreement" in hyp.metadata:
+            a = hyp.metadata["agreement"]
+            print(f"  agreement with {a['reference']}: kappa {a['kappa']:.3f}, accuracy {100 * a['accuracy']:.1f} % over "
+                  f"{a['epochs_compared']} epochs; TST {a['statistics_difference']['TST']:+.1f} min vs the scorer")  # fmt: skip
         for warning in hyp.metadata["warnings"]:
             print(f"wav2sleep stage: {path}: {warning}", file=sys.stderr)
         cohort.append(_row(path, hyp, "staged"))
@@ -97,13 +105,16 @@ COHORT_STATISTICS = ("TIB", "TST", "SE", "SOL", "LPS", "WASO", "Lat_REM", "Unsco
 
 def _row(path, hyp, status: str) -> dict:
     """One row of the batch's cohort table: the recording, its statistics (empty when it failed), its status."""
-    row = {"recording": str(path), "status": status, "epochs": "", "warnings": ""}
+    row = {"recording": str(path), "status": status, "epochs": "", "warnings": "", "kappa": "", "accuracy": ""}
     row.update(dict.fromkeys(COHORT_STATISTICS, ""))
     if hyp is not None:
         stats = hyp.sleep_statistics()
         row.update({k: "" if stats.get(k) is None or stats[k] != stats[k] else round(float(stats[k]), 2)
                     for k in COHORT_STATISTICS})  # fmt: skip
         row.update(epochs=hyp.n_epochs, warnings=len(hyp.metadata["warnings"]))
+        agreement = hyp.metadata.get("agreement")
+        if agreement:
+            row.update(kappa=round(agreement["kappa"], 4), accuracy=round(agreement["accuracy"], 4))
     return row
 
 

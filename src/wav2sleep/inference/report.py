@@ -27,6 +27,25 @@ def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
+def _agreement_section(agreement: dict | None) -> str:
+    """Agreement with a reference scorer: kappa, accuracy, per-stage F1, confusion matrix, statistic differences."""
+    if not agreement:
+        return ""
+    labels = agreement["labels"]
+    f1 = "".join(f"<td>{'' if v is None or v != v else f'{v:.2f}'}</td>" for v in agreement["f1"].values())
+    confusion = "".join(f"<tr><th>{html.escape(r)}</th>{''.join(f'<td>{n}</td>' for n in row)}</tr>"
+                        for r, row in zip(labels, agreement["confusion"], strict=True))  # fmt: skip
+    diffs = "".join(f"<tr><td>{html.escape(k)}</td><td>{'undefined' if v is None else f'{v:+.1f}'}</td></tr>"
+                    for k, v in agreement["statistics_difference"].items())  # fmt: skip
+    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
+    return f"""<h2 id="agreement">Agreement with the reference scoring</h2>
+<p>Reference: {html.escape(agreement["reference"])}; {agreement["epochs_compared"]} epochs scored by both.
+Cohen's kappa <b>{agreement["kappa"]:.3f}</b>, accuracy <b>{100 * agreement["accuracy"]:.1f} %</b>.</p>
+<table><tr><th>F1</th>{head}</tr><tr><td></td>{f1}</tr></table>
+<p>Confusion matrix (rows: reference, columns: wav2sleep):</p><table><tr><th></th>{head}</tr>{confusion}</table>
+<p>Statistics, wav2sleep minus reference:</p><table>{diffs}</table>"""
+
+
 def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
     """HTML with the statistics table, the channel choices, warnings and the figure embedded."""
     stats = hypnogram.sleep_statistics()
@@ -37,15 +56,22 @@ def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
                        for s, m in hypnogram.metadata.get("channels", {}).items())  # fmt: skip
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in hypnogram.metadata.get("warnings", []))
     image = base64.b64encode(Path(figure).read_bytes()).decode()
+    start = f"{hypnogram.start:%Y-%m-%d %H:%M:%S}" if hypnogram.start else "unknown (no date/time in the file)"
+    hours = hypnogram.n_epochs * 30 / 3600
+    contract = hypnogram.metadata.get("contract") or {}
+    header = (f"Recording start {html.escape(start)}; {hypnogram.n_epochs} epochs of 30 s ({hours:.2f} h); "
+              f"{hypnogram.num_classes} classes ({', '.join(hypnogram.labels)}); model "
+              f"{html.escape(str(hypnogram.metadata.get('model', '')))} (signals {', '.join(hypnogram.metadata.get('channels', {}))}"
+              f"{'; preprocessing: ' + html.escape(contract.get('resample', '')) + ' resampling, ' + html.escape(contract.get('normalisation', '')) if contract else ''}).")  # fmt: skip
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>wav2sleep report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:0 1em}}</style></head><body>
 <h1>Sleep report: {html.escape(Path(hypnogram.metadata.get("source", "")).name)}</h1>
-<p>{html.escape(repr(hypnogram))}; model: {html.escape(str(hypnogram.metadata.get("model", "")))}.
-Automatic staging: review before clinical use.</p>
+<p id="header">{header} Automatic staging: review before clinical use.</p>
 <img alt="hypnogram and hypnodensity" style="width:100%" src="data:image/png;base64,{image}">
 <h2>Statistics</h2><p>Minutes unless marked %; definitions in the wav2sleep docs (docs/statistics.md).</p>
 <table>{rows}</table><h2>Signals used</h2><ul>{channels}</ul>
-<h2>Warnings</h2><ul>{warnings or "<li>none</li>"}</ul></body></html>
+<h2>Warnings</h2><ul>{warnings or "<li>none</li>"}</ul>{_agreement_section(hypnogram.metadata.get("agreement"))}
+</body></html>
 """
     write_text_atomic(path, doc)
     return Path(path)

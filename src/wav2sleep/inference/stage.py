@@ -13,6 +13,7 @@ from torch import nn
 from wav2sleep.errors import ConfigError
 from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.inference.prepare import prepare_recording
+from wav2sleep.inference.reference import find_reference, reference_hypnogram
 from wav2sleep.inference.windows import predict_logits
 from wav2sleep.models import load_model, model_contract
 from wav2sleep.signals import parse_signals
@@ -23,7 +24,8 @@ __all__ = ["stage"]
 
 def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequence[str] | str | None = None,
           channels: Mapping[str, str] | None = None, device: str = "cpu",
-          contract: Mapping[str, Any] | None = None, gate: bool = True) -> Hypnogram:  # fmt: skip
+          contract: Mapping[str, Any] | None = None, gate: bool = True,
+          reference: str | Path | None = None) -> Hypnogram:  # fmt: skip
     """Stage a recording (EDF/EDF+, WFDB ``.hea``, CSV, parquet, NumPy) with a model (folder, ``hf://``, module).
 
     ``signals`` limits the model inputs (default: every model signal the recording has); ``channels`` maps a
@@ -36,6 +38,10 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     ``gate`` (default on): per-epoch quality gating. Each signal is left out in the epochs where it is unusable
     (``dsp.epoch_usability``: missing samples, flat, clipped, implausible amplitude), and an epoch with no usable
     signal is unscored. ``gate=False`` feeds every signal everywhere (as every other stager does).
+
+    ``reference``: a scoring of the same recording (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV), or ``"auto"`` to
+    look for one beside the recording (``inference.reference``); the agreement (kappa, accuracy, per-stage F1,
+    confusion, differences in every statistic) goes into ``metadata["agreement"]``.
     """
     net = model if isinstance(model, nn.Module) else load_model(model, device=device)
     wanted = parse_signals(signals) if signals else net.signals
@@ -57,9 +63,18 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     codes = np.where(gated, UNSCORED, np.nan_to_num(probs, nan=-1.0).argmax(-1))
     if gated.any():
         prepared.warnings.append(f"{int(gated.sum())} epochs with no usable signal left unscored")
-    return Hypnogram(codes, net.num_classes, prepared.start, probs, scorer="wav2sleep",
+    hypnogram = Hypnogram(codes, net.num_classes, prepared.start, probs, scorer="wav2sleep",
                      metadata={"source": str(prepared.path), "channels": prepared.channels,
                                "warnings": prepared.warnings, "contract": used.to_dict(),
                                "usable": {k: v.tolist() for k, v in prepared.usable.items()},
                                "model": str(model) if not isinstance(model, nn.Module)
                                else type(model).__name__})  # fmt: skip
+    if reference is not None:
+        path = find_reference(recording) if str(reference) == "auto" else Path(reference)
+        if path is None:
+            prepared.warnings.append("no reference scoring found beside the recording (--reference auto)")
+        else:
+            scored, notes = reference_hypnogram(path, prepared.n_epochs, prepared.start)
+            prepared.warnings.extend(f"reference {path.name}: {n}" for n in notes)
+            hypnogram.metadata["agreement"] = {"reference": str(path), **hypnogram.agreement(scored)}
+    return hypnogram

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from wav2sleep.contract import contract_for_store
 from wav2sleep.corpora import NightSource
@@ -12,7 +11,7 @@ from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import read_annotation
-from wav2sleep.io.stage_events import StageEvents, epochs_from_events
+from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
 from wav2sleep.signals import EPOCH_SECONDS, pick_channel
 from wav2sleep.store import Night
 
@@ -34,19 +33,6 @@ class IngestedNight:
 
 def read_stage_events(source: NightSource) -> StageEvents:
     return read_annotation(source.annotation, source.annotation_format)
-
-
-def _align(events: StageEvents, start: datetime | None, warnings: list[str]) -> StageEvents:
-    """Shift events whose scoring clock starts later than the EDF (WSC logs, NSRR Recording Start Time)."""
-    if events.start_clock is None or start is None:
-        return events
-    delta = (datetime.combine(start.date(), events.start_clock) - start).total_seconds() % 86400
-    if delta > 43200:  # scoring clock before the EDF start
-        delta -= 86400
-    if delta:
-        warnings.append(f"annotation clock starts {delta:+.0f} s from the EDF start; stages shifted accordingly")
-        events.onsets = events.onsets + delta
-    return events
 
 
 def _loops(path) -> bool:
@@ -88,7 +74,7 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
                              found=f"{recording.duration_s:.1f} s")  # fmt: skip
     stages = None
     if events is not None:
-        events = _align(events, recording.start, warnings)
+        events = align_events(events, recording.start, warnings)
         stages, stage_warnings = epochs_from_events(events, n_epochs)
         warnings += stage_warnings
         if (stages < 0).all():

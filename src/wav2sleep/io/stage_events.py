@@ -7,7 +7,7 @@ durations that are not whole epochs, and annotations longer or shorter than the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED
 
-__all__ = ["StageEvents", "epochs_from_events"]
+__all__ = ["StageEvents", "epochs_from_events", "align_events"]
 
 
 @dataclass
@@ -72,3 +72,16 @@ def epochs_from_events(events: StageEvents, n_epochs: int) -> tuple[np.ndarray, 
     if beyond >= EPOCH_SECONDS:
         warnings.append(f"stage annotation longer than the recording by {beyond:.0f} s; truncated")
     return stages, warnings
+
+
+def align_events(events: StageEvents, start: datetime | None, warnings: list[str]) -> StageEvents:
+    """Shift events whose scoring clock starts later than the recording (WSC logs, NSRR Recording Start Time)."""
+    if events.start_clock is None or start is None:
+        return events
+    delta = (datetime.combine(start.date(), events.start_clock) - start).total_seconds() % 86400
+    if delta > 43200:  # scoring clock before the recording start
+        delta -= 86400
+    if delta:
+        warnings.append(f"annotation clock starts {delta:+.0f} s from the recording start; stages shifted accordingly")
+        events.onsets = events.onsets + delta
+    return events
