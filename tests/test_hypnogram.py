@@ -82,3 +82,40 @@ def test_invalid_input():
         Hypnogram([0, 1], 5, probabilities=np.zeros((2, 4)))
     with pytest.raises(ConfigError, match="no probabilities"):
         Hypnogram([0, 1], 5).plot_hypnodensity(None)
+
+
+@pytest.mark.parametrize("num_classes", [4, 5])
+def test_every_export_reads_back_into_the_same_hypnogram(tmp_path, num_classes):
+    import json
+
+    rng = np.random.default_rng(num_classes)
+    codes = rng.integers(0, num_classes, 40)
+    codes[[5, 6, 30]] = -1
+    probs = rng.dirichlet(np.ones(num_classes), 40)
+    probs[[5, 6, 30]] = np.nan  # gated epochs have no probabilities
+    hyp = Hypnogram(codes, num_classes, start=datetime(2021, 3, 4, 22, 15, 30), probabilities=probs, scorer="me")
+    hyp.to_json(tmp_path / "h.json")
+    back = Hypnogram.from_json(tmp_path / "h.json")
+    assert Hypnogram.from_json(hyp.to_json()).codes.tolist() == codes.tolist()  # from the text itself too
+    assert back.codes.tolist() == codes.tolist() and back.start == hyp.start and back.num_classes == num_classes
+    np.testing.assert_allclose(back.probabilities, probs, atol=1e-4)  # rounded to 4 decimals, NaN kept
+    csv_back = Hypnogram.from_csv(hyp.to_csv(tmp_path / "h.csv"))
+    assert csv_back.codes.tolist() == codes.tolist() and csv_back.start == hyp.start
+    np.testing.assert_allclose(csv_back.probabilities, probs, atol=1e-4)
+    bids = hyp.to_bids_events(tmp_path / "sub-01_task-sleep_events.tsv")
+    assert Hypnogram.from_bids(bids).codes.tolist() == codes.tolist()
+    sidecar = json.loads((tmp_path / "sub-01_task-sleep_events.json").read_text())
+    assert sidecar["onset"]["Units"] == "s" and "?" in sidecar["stage"]["Levels"]
+    edf_back = Hypnogram.from_edf(hyp.to_edf_annotations(tmp_path / "h.edf"))
+    assert edf_back.codes.tolist() == codes.tolist() and edf_back.start == hyp.start
+    assert edf_back.num_classes == num_classes
+
+
+def test_scorers_files_read_as_hypnograms(tmp_path):
+    from wav2sleep.synth.annotations import write_nsrr_xml
+
+    stages = np.array([0, 0, 1, 2, 2, 3, 4, 4, 0])
+    write_nsrr_xml(tmp_path / "x-nsrr.xml", stages, datetime(2020, 1, 1, 22))
+    assert Hypnogram.from_annotation(tmp_path / "x-nsrr.xml").codes.tolist() == stages.tolist()
+    (tmp_path / "x.hypnogram.csv").write_text("stage\nW\nN1\nN2\n?\nREM\n")
+    assert Hypnogram.from_annotation(tmp_path / "x.hypnogram.csv").codes.tolist() == [0, 1, 2, -1, 4]

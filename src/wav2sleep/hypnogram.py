@@ -97,6 +97,89 @@ class Hypnogram:
         """From AASM or R&K labels (``"W"``, ``"N2"``, ``"4"``, ``"REM"``, ``"MT"``...), mapped to ``num_classes``."""
         return cls(to_num_classes(labels_to_codes(labels), num_classes), num_classes, **kwargs)
 
+    @classmethod
+    def _from_class_labels(cls, stages, **kwargs) -> Hypnogram:
+        """From labels of our own exports: 4 classes if any is Light or Deep, else 5; ``?`` unscored."""
+        stages = [str(s).strip() for s in stages]
+        num_classes = 4 if {"Light", "Deep"} & set(stages) else 5
+        index = {label: i for i, label in enumerate(class_labels(num_classes))}
+        unknown = sorted({s for s in stages if s not in index and s != "?"})
+        if unknown:
+            raise ConfigError(f"unknown stage labels {unknown}; known: {', '.join(index)}, ?")
+        return cls(np.array([index.get(s, UNSCORED) for s in stages]), num_classes, **kwargs)
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Hypnogram:
+        """Read back ``to_json`` (a path, or the JSON text itself)."""
+        text = Path(source).read_text() if not str(source).lstrip().startswith("{") else str(source)
+        doc = json.loads(text)
+        probs = doc.get("probabilities")
+        probs = None if probs is None else np.array([[np.nan if p is None else p for p in row] for row in probs])
+        start = datetime.fromisoformat(doc["start"]) if doc.get("start") else None
+        hyp = cls._from_class_labels(doc["stages"], start=start, scorer=doc.get("scorer", ""),
+                                     metadata=doc.get("metadata") or {})  # fmt: skip
+        hyp.probabilities = probs
+        hyp.__post_init__()
+        return hyp
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> Hypnogram:
+        """Read back ``to_csv`` (one row per epoch: onset, seconds, stage, probabilities)."""
+        import csv
+
+        rows = list(csv.DictReader(Path(path).read_text().splitlines()))
+        if not rows:
+            raise ConfigError(f"{path}: no epochs")
+        first = rows[0]["onset"]
+        start = datetime.fromisoformat(first) if "T" in first else None
+        hyp = cls._from_class_labels([r["stage"] for r in rows], start=start)
+        columns = [f"p_{label}" for label in hyp.labels]
+        if all(c in rows[0] for c in columns):
+            hyp.probabilities = np.array([[float(r[c]) for c in columns] for r in rows])
+        return hyp
+
+    @classmethod
+    def from_bids(cls, path: str | Path, start: datetime | None = None) -> Hypnogram:
+        """Read back ``to_bids_events`` (``events.tsv``: onset, duration, trial_type, stage; runs of epochs)."""
+        import csv
+
+        rows = list(csv.DictReader(Path(path).read_text().splitlines(), delimiter="\t"))
+        stages: list[str] = []
+        for r in rows:
+            first, count = round(float(r["onset"]) / EPOCH_SECONDS), round(float(r["duration"]) / EPOCH_SECONDS)
+            stages += ["?"] * (first - len(stages)) + [r["stage"]] * count
+        return cls._from_class_labels(stages, start=start)
+
+    @classmethod
+    def from_edf(cls, path: str | Path) -> Hypnogram:
+        """Read back ``to_edf_annotations`` (EDF+ "Sleep stage ..." annotations; R&K "Sleep stage 4" is N3)."""
+        import edfio
+
+        edf = edfio.read_edf(path)
+        four = any(a.text == EDF_STAGE_TEXTS[4]["Light"] for a in edf.annotations)
+        texts = {text: label for label, text in EDF_STAGE_TEXTS[4 if four else 5].items()}
+        texts["Sleep stage 4"] = "Deep" if four else "N3"
+        stages: list[str] = []
+        for a in sorted(edf.annotations, key=lambda a: a.onset):
+            if not a.text.startswith("Sleep stage"):
+                continue
+            first, count = round(a.onset / EPOCH_SECONDS), round((a.duration or EPOCH_SECONDS) / EPOCH_SECONDS)
+            stages += ["?"] * (first - len(stages)) + [texts.get(a.text, "?")] * count
+        return cls._from_class_labels(stages, start=edf.startdatetime)
+
+    @classmethod
+    def from_annotation(cls, path: str | Path, n_epochs: int | None = None) -> Hypnogram:
+        """A scorer's file (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV) as a 5-class hypnogram of ``n_epochs``
+        epochs (default: as far as the scoring goes)."""
+        from wav2sleep.io.annotations import read_annotation
+        from wav2sleep.io.stage_events import epochs_from_events
+
+        events = read_annotation(path)
+        if n_epochs is None:
+            n_epochs = int(np.ceil(float((events.onsets + events.durations).max()) / EPOCH_SECONDS))
+        codes, _ = epochs_from_events(events, n_epochs)
+        return cls(codes, 5, scorer=Path(path).name)
+
     @property
     def labels(self) -> tuple[str, ...]:
         return class_labels(self.num_classes)
@@ -231,6 +314,14 @@ class Hypnogram:
         for first, count, stage in self._runs():
             lines.append(f"{first * EPOCH_SECONDS}\t{count * EPOCH_SECONDS}\tsleep_stage_{stage}\t{stage}")
         write_text_atomic(path, "\n".join(lines) + "\n")
+        # The BIDS sidecar describing the columns (events.json beside events.tsv).
+        sidecar = {"onset": {"Description": "start of the run of epochs, from the recording start", "Units": "s"},
+                   "duration": {"Description": "length of the run of epochs of one stage", "Units": "s"},
+                   "trial_type": {"Description": "sleep stage, as sleep_stage_<label>"},
+                   "stage": {"Description": "sleep stage (30-s epochs; ? = unscored)",
+                             "Levels": {label: label for label in (*self.labels, "?")}},
+                   "StageScorer": self.scorer or "unknown"}  # fmt: skip
+        write_text_atomic(Path(path).with_suffix(".json"), json.dumps(sidecar, indent=1))
         return Path(path)
 
     def to_edf_annotations(self, path: str | Path) -> Path:
