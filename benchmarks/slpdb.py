@@ -28,16 +28,19 @@ from pathlib import Path
 
 import numpy as np
 
-from common import machine
-from wav2sleep.data.dataset import NightDataset
-from wav2sleep.data.splits import read_split, write_split, write_subject_folds
-from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix
-from wav2sleep.ingest.runner import ingest_folder
-from wav2sleep.io.beat_intervals import read_beat_table
-from wav2sleep.models import load_model
-from wav2sleep.store import read_manifest
-from wav2sleep.synth.beats import write_beat_corpus
-from wav2sleep.training.train import compose_config, train
+# sleepecg's classifiers are Keras models; the torch backend is the one installed here, whatever the environment says.
+os.environ["KERAS_BACKEND"] = "torch"
+
+from common import machine  # noqa: E402
+from wav2sleep.data.dataset import NightDataset  # noqa: E402
+from wav2sleep.data.splits import read_split, write_split, write_subject_folds  # noqa: E402
+from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix  # noqa: E402
+from wav2sleep.ingest.runner import ingest_folder  # noqa: E402
+from wav2sleep.io.beat_intervals import read_beat_table  # noqa: E402
+from wav2sleep.models import load_model  # noqa: E402
+from wav2sleep.store import read_manifest  # noqa: E402
+from wav2sleep.synth.beats import write_beat_corpus  # noqa: E402
+from wav2sleep.training.train import compose_config, train  # noqa: E402
 
 SLPDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "slpdb"
 FOUR_TO_THREE = np.array([0, 1, 1, 2])  # W, light, deep, REM -> W, NREM, REM
@@ -85,7 +88,6 @@ def pretrain(folder: Path, nights: int, epochs: int) -> Path:
 
 def sleepecg_baseline(sessions: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
     """session -> sleepecg's 3-class prediction (-1 where it gives none) for ``sessions`` (session -> epochs)."""
-    os.environ.setdefault("KERAS_BACKEND", "torch")
     try:
         import keras
         import sleepecg

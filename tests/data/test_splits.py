@@ -52,3 +52,19 @@ def test_written_split_file_round_trips(ingested):
     assert set(split.values()) <= {"train", "val", "test"}  # synthetic ids come from the paper lists
     with pytest.raises(ConfigError, match="no split file"):
         read_split(store, "census")
+
+
+def test_the_final_scheme_trains_and_validates_on_every_night_and_tests_on_none():
+    rows = [_row("slpdb", f"slp{i:02d}{half}", f"slp{i:02d}") for i in range(11) for half in ("a", "b")]
+    rows += [_row("shhs", f"shhs1-{i}", str(i)) for i in range(40)]
+    out = assign(rows, "final", seed=0)
+    parts = {r["partition"] for r in out}
+    assert parts == {"train", "val"}
+    for dataset, n_subjects in (("slpdb", 11), ("shhs", 40)):
+        val = {r["subject"] for r in out if r["dataset"] == dataset and r["partition"] == "val"}
+        assert len(val) == max(1, round(0.15 * n_subjects))
+    by_subject = {}
+    for r in out:  # both halves of a night (one subject) in the same partition
+        by_subject.setdefault((r["dataset"], r["subject"]), set()).add(r["partition"])
+    assert all(len(p) == 1 for p in by_subject.values())
+    assert assign(rows, "final", seed=0) == out

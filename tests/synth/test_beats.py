@@ -24,3 +24,11 @@ def test_beat_nights_ingest_with_their_true_stages(tmp_path):
         assert night.n_epochs >= truth.stages.size - 1
     rows = (folder / "ibi0000.rr").read_text().splitlines()
     assert any("\tV\t" in r for r in rows)  # ectopic beats present (and bridged by the reader)
+
+
+def test_the_cli_writes_only_beat_nights_when_only_they_are_asked_for(tmp_path):
+    from wav2sleep.cli.main import main
+
+    assert main(["synth", str(tmp_path / "out"), "--beat-nights", "1", "--hours", "0.5"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ibi"]
+    assert sorted(p.suffix for p in (tmp_path / "out" / "ibi").iterdir()) == [".an", ".rr"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "write train/val/test partitions of a store (paper lists, census lists, or subject-wise)"
+HELP = "write train/val/test partitions of a store (paper lists, census lists, subject-wise, or final: train/val)"
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("root", help="store root (holds manifest.parquet)")
-    p.add_argument("--scheme", choices=["paper", "census", "subject"], default="paper")
+    p.add_argument("--scheme", choices=["paper", "census", "subject", "final"], default="paper",
+                   help="final: train and validation only (every subject in one of them), for a final model")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the subject-wise split")
     p.add_argument("--folds", type=int, help="with --scheme subject: K-fold cross-validation by subject, written as "
                    "splits/subject-fold0.csv ... (train with split_scheme=subject-fold0, ...)")  # fmt: skip

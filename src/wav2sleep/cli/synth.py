@@ -9,7 +9,8 @@ HELP = "write a synthetic PSG corpus (EDF + NSRR/WSC annotations) in the real NS
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", help="output folder (one sub-folder per dataset)")
-    p.add_argument("--datasets", default="shhs,mesa,wsc,ccshs,cfs,chat,mros", help="comma-separated dataset names")
+    p.add_argument("--datasets", default=None, help="comma-separated dataset names (default: all seven NSRR "
+                   "datasets; none when only --beat-nights is given)")  # fmt: skip
     p.add_argument("--nights", type=int, default=2, help="nights per dataset (default 2)")
     p.add_argument("--hours", type=float, default=None, help="length of every night (default: drawn from 4-12 h)")
     p.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same bytes")
@@ -31,15 +32,18 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--nights must be at least 1, got {args.nights}")
     if args.hours is not None and not 0 < args.hours <= 24:
         raise ConfigError(f"--hours must be in (0, 24], got {args.hours}")
-    datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
+    only_beats = args.beat_nights and args.datasets is None and not args.broken
+    spec = args.datasets or "shhs,mesa,wsc,ccshs,cfs,chat,mros"
+    datasets = [d.strip() for d in spec.split(",") if d.strip()]
     t0 = time.perf_counter()
-    records = write_corpus(args.out, datasets, args.nights, args.hours, args.seed, args.broken, args.workers)
-    seconds = time.perf_counter() - t0
-    size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
-    per_dataset = Counter(r.dataset for r in records)
-    hours = sum(r.duration_s for r in records) / 3600
-    print(", ".join(f"{d}: {n}" for d, n in per_dataset.items()))
-    print(f"{len(records)} nights ({hours:.1f} h) written to {args.out} in {seconds:.1f} s, {size / 1e6:.0f} MB")
+    if not only_beats:
+        records = write_corpus(args.out, datasets, args.nights, args.hours, args.seed, args.broken, args.workers)
+        seconds = time.perf_counter() - t0
+        size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
+        per_dataset = Counter(r.dataset for r in records)
+        hours = sum(r.duration_s for r in records) / 3600
+        print(", ".join(f"{d}: {n}" for d, n in per_dataset.items()))
+        print(f"{len(records)} nights ({hours:.1f} h) written to {args.out} in {seconds:.1f} s, {size / 1e6:.0f} MB")
     if args.broken:
         print(f"fault corpus: {Path(args.out) / 'broken'} (manifest.json names each case)")
     if args.beat_nights:

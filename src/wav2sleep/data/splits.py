@@ -7,6 +7,9 @@ Schemes:
   ``none``;
 - ``subject``: deterministic subject-wise split for any dataset: a subject's hash decides its partition, so every
   visit of a subject (SHHS visits 1 and 2) lands in the same one, and adding nights never moves existing subjects.
+- ``final``: train and validation only, no test partition, to train a final model on every available night once
+  the figures are known from cross-validation: in each dataset the subjects are ordered by their hash and the first
+  ``FINAL_VAL_SHARE`` of them (at least one) validate, the rest train.
 - ``subject-fold{i}`` (``write_subject_folds``): K-fold cross-validation by subject, for small datasets such as
   SLPDB: each dataset's subjects are dealt into K folds in hash order; fold i tests on fold i, validates on fold
   i+1 and trains on the rest, so every subject is tested exactly once.
@@ -26,7 +29,8 @@ from wav2sleep.store import read_manifest, write_text_atomic
 
 __all__ = ["SCHEMES", "PARTITIONS", "assign", "write_split", "write_subject_folds", "read_split", "split_path"]
 
-SCHEMES = ("paper", "census", "subject")
+SCHEMES = ("paper", "census", "subject", "final")
+FINAL_VAL_SHARE = 0.15
 PARTITIONS = ("train", "val", "test")
 
 
@@ -55,9 +59,17 @@ def assign(rows: list[dict], scheme: str, seed: int = 0,
             for part in PARTITIONS:
                 for session in split_list(source, part):
                     lookup[(dataset, session)] = part
+    if scheme == "final":
+        for dataset in {r["dataset"] for r in rows}:
+            subjects = sorted({r["subject"] or r["session"] for r in rows if r["dataset"] == dataset},
+                              key=lambda s: _subject_hash(dataset, s, seed))  # fmt: skip
+            n_val = max(1, round(FINAL_VAL_SHARE * len(subjects))) if len(subjects) > 1 else 0
+            lookup.update({(dataset, s): "val" if i < n_val else "train" for i, s in enumerate(subjects)})
     out = []
     for r in rows:
-        if scheme == "subject":
+        if scheme == "final":
+            part = lookup[(r["dataset"], r["subject"] or r["session"])]
+        elif scheme == "subject":
             part = _subject_partition(r["dataset"], r["subject"] or r["session"], seed, fractions)
         else:
             part = lookup.get((r["dataset"], r["session"]), "none")
