@@ -79,3 +79,10 @@ def test_date_and_time_parsers():
     assert parse_base_time("0:49:0") == time(0, 49)
     assert parse_base_time("23:07:00.250") == time(23, 7, 0, 250000)
     assert parse_base_time("24:00:00") is None and parse_base_time("noon") is None
+
+
+def test_a_header_claiming_more_samples_than_its_data_files_hold_is_refused_before_reading(tmp_path, shared_data):
+    hea = _record_100(tmp_path, shared_data, "10:30:00 20/07/1989")
+    hea.write_text(hea.read_text().replace("100 2 360 650000", "100 2 360 650000000", 1))
+    with pytest.raises(InputFileError, match=r"100\.hea \[number of samples\]: signal length larger than the data"):
+        read_recording(hea)
