@@ -23,18 +23,24 @@ def test_statistics_on_a_hand_made_night():
     assert s["%N2"] == pytest.approx(37.5)
     assert np.isnan(s["LPS"])  # never 10 minutes of continuous sleep
     assert s["Transitions"] == 6
+    assert s["SME"] == pytest.approx(100 * 4.0 / 4.5)
+    assert s["Lat_REM_from_start"] == 4.5  # epoch 9 from the start (YASA's Lat_REM)
+    assert np.isnan(s["Lat_5min"])  # never 10 consecutive sleep epochs
+    assert s["SFI"] == pytest.approx(4 / (4.0 / 60))  # N1>N2, N2>W, W>N3, N3>REM in the SPT, per hour of TST
 
 
 def test_persistent_sleep_and_four_classes():
     codes = [0] * 4 + [1] * 25 + [3] * 5
     s = Hypnogram(codes, 4).sleep_statistics()
-    assert s["LPS"] == 2.0 and s["Light"] == 12.5 and s["%REM"] == pytest.approx(100 * 2.5 / 15)
+    assert s["Lat_5min"] == 2.0 and s["LPS"] == 2.0 and s["Light"] == 12.5 and s["%REM"] == pytest.approx(100 * 2.5 / 15)
     assert Hypnogram.from_labels(["W", "N1", "N2", "N3", "R", "MT"], 4).codes.tolist() == [0, 1, 1, 2, 3, -1]
 
 
 def test_no_sleep_at_all():
     s = Hypnogram([0, 0, -1], 5).sleep_statistics()
     assert s["TST"] == 0 and np.isnan(s["SOL"]) and s["SE"] == 0
+    for undefined in ("SPT", "WASO", "SME", "SFI", "Lat_REM", "Lat_REM_from_start", "Lat_5min", "%N1", "%REM"):
+        assert np.isnan(s[undefined]), undefined
 
 
 def test_exports_anchor_to_the_recording_start(tmp_path):
@@ -119,3 +125,36 @@ def test_scorers_files_read_as_hypnograms(tmp_path):
     assert Hypnogram.from_annotation(tmp_path / "x-nsrr.xml").codes.tolist() == stages.tolist()
     (tmp_path / "x.hypnogram.csv").write_text("stage\nW\nN1\nN2\n?\nREM\n")
     assert Hypnogram.from_annotation(tmp_path / "x.hypnogram.csv").codes.tolist() == [0, 1, 2, -1, 4]
+
+
+def test_editing_and_inspecting_like_yasa():
+    hyp = Hypnogram(CODES, 5, start=datetime(2020, 1, 1, 23, 0), probabilities=np.full((13, 5), 0.2))
+    tail = hyp.crop(-4)
+    assert tail.codes.tolist() == [4, 4, -1, 0] and tail.start == datetime(2020, 1, 1, 23, 4, 30)
+    assert hyp.crop(2, -8).stages == ["N1", "N2", "N2"]
+    with pytest.raises(ConfigError, match="empty"):
+        hyp.crop(5, 5)
+    with pytest.raises(ConfigError, match="empty"):
+        hyp.crop(-2, 3)
+    timed = hyp.crop_time(datetime(2020, 1, 1, 23, 1), datetime(2020, 1, 1, 23, 2, 30))
+    assert timed.codes.tolist() == [1, 2, 2] and hyp.crop_time(60, 150).codes.tolist() == [1, 2, 2]
+    padded = hyp.pad(2, 1)
+    assert padded.n_epochs == 16 and padded.codes[:2].tolist() == [-1, -1] and padded.start == datetime(2020, 1, 1, 22, 59)
+    assert np.isnan(padded.probabilities[0]).all() and padded.sleep_statistics()["TST"] == 4.0
+    copy = hyp.copy()
+    copy.codes[0] = 4
+    assert hyp.codes[0] == 0  # a real copy
+    assert hyp.upsample(1).shape == (13 * 30,) and hyp.upsample(1)[30 * 2] == 1
+    with pytest.raises(ConfigError, match="whole number of samples"):
+        hyp.upsample(0.01)
+    assert hyp.as_int().tolist() == CODES
+    events = hyp.as_events()
+    assert events.iloc[0].to_dict() == {"onset": 0, "duration": 60, "stage": "W", "description": "Sleep stage W"}
+    assert list(hyp.proba.columns) == ["W", "N1", "N2", "N3", "REM"] and hyp.proba.index[1] == datetime(2020, 1, 1, 23, 0, 30)
+    counts, probs = hyp.transition_matrix()
+    assert counts.loc["N2", "W"] == 1 and counts.loc["N2", "N2"] == 2 and counts.values.sum() == 10
+    assert probs.loc["N2"].sum() == pytest.approx(1.0)
+    periods = hyp.find_periods(min_epochs=2)
+    assert periods["stage"].tolist() == ["W", "N2", "N3", "REM"] and periods["minutes"].tolist() == [1.0, 1.5, 1.0, 1.0]
+    ax = hyp.plot()
+    assert ax.get_xlabel() == ""  # the hypnodensity below carries the time axis

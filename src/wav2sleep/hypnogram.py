@@ -7,14 +7,21 @@ count and reported separately:
 - SPT (sleep period time): first to last sleep epoch, inclusive.
 - TST (total sleep time): sleep epochs (N1, N2, N3, REM; or Light, Deep, REM).
 - SE (sleep efficiency, %): TST / TIB x 100 (unscored epochs count in TIB).
+- SME (sleep maintenance efficiency, %): TST / SPT x 100.
 - SOL (sleep onset latency): start to the first sleep epoch.
+- Lat_5min: start to the first of 10 consecutive sleep epochs (5 min of consolidated sleep).
 - LPS (latency to persistent sleep): start to the first of 20 consecutive sleep epochs (10 min).
 - WASO (wake after sleep onset): wake epochs within the SPT.
-- REM latency: from sleep onset (first sleep epoch) to the first REM epoch. AASM figures measure it from lights off
-  in some conventions; here it is from sleep onset, like YASA's ``Lat_REM``.
+- Lat_REM (REM latency, AASM): from sleep onset (the first sleep epoch) to the first REM epoch.
+- Lat_REM_from_start: from the start of the hypnogram (lights off) to the first REM epoch. YASA's ``Lat_REM`` is
+  measured this way (from the start), not from sleep onset: compare ours with YASA's under this name.
 - Per stage: minutes and % of TST.
 - Awakenings: wake bouts (one or more consecutive wake epochs) within the SPT.
 - Transitions: changes between consecutive scored epochs.
+- SFI (sleep fragmentation index, per hour): stage changes within the SPT (awakenings included) per hour of TST.
+
+Where a statistic is undefined (no sleep at all: latencies, SPT, WASO, SME, SFI and the stage percentages; no REM:
+REM latencies) it is NaN (``null`` in JSON), never 0.
 """
 
 from __future__ import annotations
@@ -66,6 +73,13 @@ PERSISTENT_SLEEP_EPOCHS = 20
 STAGE_COLOURS = {5: ["#f4d35e", "#9ecae1", "#4292c6", "#08519c", "#e6550d"],
                  4: ["#f4d35e", "#6baed6", "#08519c", "#e6550d"]}  # fmt: skip
 MINUTES = EPOCH_SECONDS / 60
+
+
+def _first_run(sleep: np.ndarray, length: int) -> float:
+    """Minutes from the start to the first run of ``length`` consecutive sleep epochs (NaN if none)."""
+    run = np.convolve(sleep.astype(int), np.ones(length, dtype=int), mode="valid")
+    found = np.flatnonzero(run == length)
+    return found[0] * MINUTES if found.size else float("nan")
 
 
 @dataclass
@@ -208,11 +222,110 @@ class Hypnogram:
             return onsets
         return [self.start + timedelta(seconds=int(s)) for s in onsets]
 
-    def crop(self, first: int, last: int) -> Hypnogram:
-        """Epochs ``first`` to ``last`` (exclusive), start shifted accordingly."""
-        start = self.start + timedelta(seconds=first * EPOCH_SECONDS) if self.start else None
-        probs = None if self.probabilities is None else self.probabilities[first:last]
-        return Hypnogram(self.codes[first:last], self.num_classes, start, probs, self.scorer, dict(self.metadata))
+    def crop(self, first: int | None = None, last: int | None = None) -> Hypnogram:
+        """Epochs ``first`` to ``last`` (exclusive; negative counts from the end, as in Python slicing), with the
+        start shifted accordingly. An empty range is an error."""
+        lo, hi, _ = slice(first, last).indices(self.n_epochs)
+        if hi <= lo:
+            raise ConfigError(f"crop({first}, {last}) of {self.n_epochs} epochs is empty")
+        start = self.start + timedelta(seconds=lo * EPOCH_SECONDS) if self.start else None
+        probs = None if self.probabilities is None else self.probabilities[lo:hi].copy()
+        return Hypnogram(self.codes[lo:hi].copy(), self.num_classes, start, probs, self.scorer, dict(self.metadata))
+
+    def crop_time(self, start: datetime | float, end: datetime | float) -> Hypnogram:
+        """The epochs from ``start`` to ``end``: clock times (datetimes, for a hypnogram with a start) or seconds
+        from the start; an epoch is kept when it begins in [start, end)."""
+        def epoch(t):
+            if isinstance(t, datetime):
+                if self.start is None:
+                    raise ConfigError("crop by clock time needs a hypnogram with a start time")
+                t = (t - self.start).total_seconds()
+            return int(np.ceil(float(t) / EPOCH_SECONDS))
+
+        return self.crop(max(epoch(start), 0), min(epoch(end), self.n_epochs))
+
+    def pad(self, before: int = 0, after: int = 0) -> Hypnogram:
+        """Unscored epochs added before (start moved back) and after."""
+        if before < 0 or after < 0:
+            raise ConfigError(f"pad takes epoch counts >= 0, got {before}, {after}")
+        codes = np.r_[np.full(before, UNSCORED), self.codes, np.full(after, UNSCORED)]
+        probs = None
+        if self.probabilities is not None:
+            probs = np.vstack([np.full((before, self.num_classes), np.nan), self.probabilities,
+                               np.full((after, self.num_classes), np.nan)])  # fmt: skip
+        start = self.start - timedelta(seconds=before * EPOCH_SECONDS) if self.start else None
+        return Hypnogram(codes, self.num_classes, start, probs, self.scorer, dict(self.metadata))
+
+    def copy(self) -> Hypnogram:
+        return self.crop()
+
+    def as_int(self) -> np.ndarray:
+        """Stage codes (0 = W ... ; -1 unscored), a copy."""
+        return self.codes.astype(np.int64)
+
+    def upsample(self, sf: float) -> np.ndarray:
+        """One stage code per sample at ``sf`` Hz (30 x sf samples an epoch; e.g. to align with a signal)."""
+        per_epoch = EPOCH_SECONDS * sf
+        if per_epoch < 1 or abs(per_epoch - round(per_epoch)) > 1e-9:
+            raise ConfigError(f"upsample needs a whole number of samples per 30-s epoch, got {per_epoch:g} at {sf} Hz")
+        return np.repeat(self.as_int(), int(round(per_epoch)))
+
+    def as_events(self):
+        """A pandas DataFrame, one row per run of equal stages: onset (s), duration (s), stage, description."""
+        import pandas as pd
+
+        runs = self._runs()
+        return pd.DataFrame({"onset": [first * EPOCH_SECONDS for first, _, _ in runs],
+                             "duration": [count * EPOCH_SECONDS for _, count, _ in runs],
+                             "stage": [stage for *_, stage in runs],
+                             "description": [f"Sleep stage {stage}" for *_, stage in runs]})  # fmt: skip
+
+    @property
+    def proba(self):
+        """The probabilities as a pandas DataFrame (one column per stage label, one row per epoch onset)."""
+        import pandas as pd
+
+        if self.probabilities is None:
+            raise ConfigError("this hypnogram has no probabilities (a scorer's hypnogram)")
+        return pd.DataFrame(self.probabilities, columns=list(self.labels), index=pd.Index(self.times(), name="onset"))
+
+    def transition_matrix(self):
+        """(counts, probabilities): pandas DataFrames of transitions between consecutive scored epochs, rows the
+        stage before, columns the stage after; probabilities are row-normalised (NaN for a stage never left)."""
+        import pandas as pd
+
+        codes = self.codes
+        pairs = (codes[:-1] >= 0) & (codes[1:] >= 0)
+        counts = np.zeros((self.num_classes, self.num_classes), dtype=np.int64)
+        np.add.at(counts, (codes[:-1][pairs], codes[1:][pairs]), 1)
+        labels = list(self.labels)
+        with np.errstate(invalid="ignore"):
+            probs = counts / counts.sum(axis=1, keepdims=True)
+        return pd.DataFrame(counts, index=labels, columns=labels), pd.DataFrame(probs, index=labels, columns=labels)
+
+    def find_periods(self, min_epochs: int = 1):
+        """Runs (bouts) of one stage lasting at least ``min_epochs``: a pandas DataFrame with stage, first epoch,
+        epochs and minutes (unscored runs included, as ``?``)."""
+        import pandas as pd
+
+        runs = [(first, count, stage) for first, count, stage in self._runs() if count >= min_epochs]
+        return pd.DataFrame({"stage": [r[2] for r in runs], "first_epoch": [r[0] for r in runs],
+                             "epochs": [r[1] for r in runs], "minutes": [r[1] * MINUTES for r in runs]})  # fmt: skip
+
+    def plot(self, ax=None):
+        """The hypnogram (and the hypnodensity when there are probabilities) on new axes, or on ``ax``."""
+        if ax is not None:
+            self.plot_hypnogram(ax)
+            return ax
+        from wav2sleep.plotting import pyplot
+
+        rows = 2 if self.probabilities is not None else 1
+        _, axes = pyplot().subplots(rows, 1, figsize=(10, 2.2 * rows), sharex=True, squeeze=False)
+        self.plot_hypnogram(axes[0, 0])
+        if rows == 2:
+            self.plot_hypnodensity(axes[1, 0])
+            axes[0, 0].set_xlabel("")
+        return axes[0, 0]
 
     def sleep_statistics(self) -> dict[str, float]:
         """Sleep statistics; definitions in the module docstring (minutes unless stated)."""
@@ -221,33 +334,39 @@ class Hypnogram:
         sleep = scored & (codes > 0)
         stats: dict[str, float] = {"TIB": self.n_epochs * MINUTES, "Unscored": float((~scored).sum()) * MINUTES}
         idx = np.flatnonzero(sleep)
+        nan = float("nan")
+        rem = np.flatnonzero(codes == len(self.labels) - 1)
+        transitions = int(np.count_nonzero(np.diff(codes[scored]) != 0))
         if idx.size == 0:
-            stats.update({"SPT": 0.0, "TST": 0.0, "SE": 0.0, "SOL": float("nan"), "LPS": float("nan"),
-                          "WASO": 0.0, "Lat_REM": float("nan"), "Awakenings": 0, "Transitions": 0})  # fmt: skip
+            stats.update({"SPT": nan, "TST": 0.0, "SE": 0.0, "SME": nan, "SOL": nan, "Lat_5min": nan, "LPS": nan,
+                          "WASO": nan, "Lat_REM": nan, "Lat_REM_from_start": nan, "Awakenings": 0,
+                          "Transitions": transitions, "SFI": nan})  # fmt: skip
         else:
             onset, end = idx[0], idx[-1]
             spt = codes[onset : end + 1]
             tst = sleep.sum() * MINUTES
-            run = np.convolve(sleep.astype(int), np.ones(PERSISTENT_SLEEP_EPOCHS, dtype=int), mode="valid")
-            persistent = np.flatnonzero(run == PERSISTENT_SLEEP_EPOCHS)
-            rem = np.flatnonzero(codes == len(self.labels) - 1)
             wake = spt == 0
+            shifts = np.diff(spt[spt >= 0])
             stats.update({
                 "SPT": len(spt) * MINUTES,
                 "TST": tst,
                 "SE": 100 * tst / stats["TIB"],
+                "SME": 100 * tst / (len(spt) * MINUTES),
                 "SOL": onset * MINUTES,
-                "LPS": persistent[0] * MINUTES if persistent.size else float("nan"),
+                "Lat_5min": _first_run(sleep, 10),
+                "LPS": _first_run(sleep, PERSISTENT_SLEEP_EPOCHS),
                 "WASO": wake.sum() * MINUTES,
-                "Lat_REM": (rem[0] - onset) * MINUTES if rem.size else float("nan"),
+                "Lat_REM": (rem[0] - onset) * MINUTES if rem.size else nan,
+                "Lat_REM_from_start": rem[0] * MINUTES if rem.size else nan,
                 "Awakenings": int(np.count_nonzero(np.diff(np.r_[0, wake.astype(int)]) == 1)),
-                "Transitions": int(np.count_nonzero(np.diff(codes[scored]) != 0)),
+                "Transitions": transitions,
+                "SFI": int(np.count_nonzero(shifts)) / (tst / 60),
             })  # fmt: skip
         for code, label in enumerate(self.labels):
             minutes = float((codes == code).sum()) * MINUTES
             stats[label] = minutes
             if code > 0:
-                stats[f"%{label}"] = 100 * minutes / stats["TST"] if stats["TST"] else 0.0
+                stats[f"%{label}"] = 100 * minutes / stats["TST"] if stats["TST"] else nan
         return stats
 
     def agreement(self, reference: Hypnogram) -> dict:

@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 from wav2sleep.hypnogram import Hypnogram
-from wav2sleep.plotting import pyplot, save_figure
+from wav2sleep.plotting import save_figure
 from wav2sleep.store import write_text_atomic
 
 __all__ = ["plot_night", "write_report", "write_outputs", "FORMATS"]
@@ -16,15 +16,10 @@ FORMATS = ("csv", "json", "tsv", "edf", "png", "html")
 
 
 def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
-    rows = 2 if hypnogram.probabilities is not None else 1
-    fig, axes = pyplot().subplots(rows, 1, figsize=(10, 2.2 * rows), sharex=True, squeeze=False)
-    hypnogram.plot_hypnogram(axes[0, 0])
-    if rows == 2:
-        hypnogram.plot_hypnodensity(axes[1, 0])
-        axes[0, 0].set_xlabel("")
+    ax = hypnogram.plot()
     start = f" from {hypnogram.start:%Y-%m-%d %H:%M}" if hypnogram.start else ""
-    axes[0, 0].set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
-    return save_figure(fig, path)
+    ax.set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
+    return save_figure(ax.figure, path)
 
 
 def _agreement_section(agreement: dict | None) -> str:
