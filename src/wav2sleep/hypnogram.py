@@ -39,7 +39,7 @@ from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED, class_labels, labels_to_codes, to_num_classes
 from wav2sleep.store import atomic_path, write_text_atomic
 
-__all__ = ["Hypnogram", "EDF_STAGE_TEXTS", "json_safe"]
+__all__ = ["Hypnogram", "EDF_STAGE_TEXTS", "json_safe", "STATISTICS", "describe_statistic"]
 
 # EDF+ annotation texts: the Sleep-EDF convention MNE and other tools read ("Sleep stage W/1/2/3/R/?"). The 4-class
 # Light stage (N1 + N2) has no standard text: "Sleep stage 1/2" says what it merges.
@@ -73,6 +73,35 @@ PERSISTENT_SLEEP_EPOCHS = 20
 STAGE_COLOURS = {5: ["#f4d35e", "#9ecae1", "#4292c6", "#08519c", "#e6550d"],
                  4: ["#f4d35e", "#6baed6", "#08519c", "#e6550d"]}  # fmt: skip
 MINUTES = EPOCH_SECONDS / 60
+
+
+# Units and one-line definitions of the statistics, for reports (the module docstring has the full ones).
+STATISTICS = {
+    "TIB": ("min", "time in bed: the whole recording"),
+    "Unscored": ("min", "epochs not scored (gaps, artefacts, no usable signal)"),
+    "SPT": ("min", "sleep period time: first to last sleep epoch"),
+    "TST": ("min", "total sleep time"),
+    "SE": ("%", "sleep efficiency: TST / TIB"),
+    "SME": ("%", "sleep maintenance efficiency: TST / SPT"),
+    "SOL": ("min", "sleep onset latency: start to the first sleep epoch"),
+    "Lat_5min": ("min", "latency to 5 min of consolidated sleep"),
+    "LPS": ("min", "latency to persistent sleep (10 min of continuous sleep)"),
+    "WASO": ("min", "wake after sleep onset, within the SPT"),
+    "Lat_REM": ("min", "REM latency from sleep onset (AASM)"),
+    "Lat_REM_from_start": ("min", "REM latency from the start of the recording"),
+    "Awakenings": ("", "wake bouts within the SPT"),
+    "Transitions": ("", "changes of stage between consecutive scored epochs"),
+    "SFI": ("/h", "sleep fragmentation index: stage changes in the SPT per hour of sleep"),
+}
+
+
+def describe_statistic(key: str) -> tuple[str, str]:
+    """(unit, one-line definition) of a ``sleep_statistics`` key (stage minutes and percentages included)."""
+    if key in STATISTICS:
+        return STATISTICS[key]
+    if key.startswith("%"):
+        return "%", f"{key[1:]} as a share of TST"
+    return "min", f"time in {key}"
 
 
 def _first_run(sleep: np.ndarray, length: int) -> float:
@@ -471,8 +500,27 @@ class Hypnogram:
         rem = self.codes == len(order) - 1
         ax.scatter(x[:-1][rem], y[rem], s=2, color="tab:red")
         ax.set_yticks([height[c] for c in order], self.labels)
-        ax.set_xlim(0, x[-1])
-        ax.set_xlabel("hours from start")
+        self._shade_unscored(ax)
+        self.time_axis(ax)
+
+    def _shade_unscored(self, ax) -> None:
+        """Grey spans over unscored epochs (gaps, artefacts, epochs without a usable signal)."""
+        hours = MINUTES / 60
+        for first, count, stage in self._runs():
+            if stage == "?":
+                ax.axvspan(first * hours, (first + count) * hours, color="0.85", lw=0, zorder=0)
+
+    def time_axis(self, ax) -> None:
+        """x in hours from the start; ticks labelled with the clock time when the start is known."""
+        end = self.n_epochs * MINUTES / 60
+        ax.set_xlim(0, end if end else 1)
+        if self.start is None:
+            ax.set_xlabel("hours from the start of the recording")
+            return
+        first = 1 - (self.start.minute * 60 + self.start.second) / 3600  # the next full hour
+        ticks = np.arange(first % 1, end + 1e-9, 1.0 if end <= 16 else 2.0)
+        ax.set_xticks(ticks, [(self.start + timedelta(hours=float(t))).strftime("%H:%M") for t in ticks])
+        ax.set_xlabel(f"clock time (recording started {self.start:%Y-%m-%d %H:%M})")
 
     def plot_hypnodensity(self, ax) -> None:
         if self.probabilities is None:
@@ -482,6 +530,7 @@ class Hypnogram:
         # unscored (gated) epochs have no probabilities: drawn empty
         ax.stackplot(x, np.nan_to_num(self.probabilities.T), labels=self.labels, colors=colours, step="post")
         ax.set_ylim(0, 1)
-        ax.set_xlim(0, x[-1] if len(x) else 1)
         ax.set_ylabel("probability")
-        ax.legend(loc="upper left", ncol=self.num_classes, fontsize=7, frameon=False)
+        self._shade_unscored(ax)
+        self.time_axis(ax)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.005, 1), fontsize=7, frameon=False)  # outside the data

@@ -151,3 +151,11 @@ def test_a_batch_writes_a_cohort_table_and_warnings_go_to_stderr(tmp_path, capsy
     assert float(staged["night.edf"]["TIB"]) == 15.0 and staged["night.edf"]["epochs"] == "30"
     assert f"{flat}: ECG (EKG): QC flat" in stderr  # the flat ECG is named on the terminal
     assert f"{flat}: ECG (EKG): unusable in 20 of 20 epochs" in stderr
+
+
+def test_stage_help_lists_every_input_type_and_output_format():
+    from wav2sleep.cli.stage import EPILOG
+    from wav2sleep.inference.report import FORMATS
+    from wav2sleep.io.recording import READERS
+
+    assert all(ext in EPILOG for ext in READERS) and all(f"  {fmt}  " in EPILOG for fmt in FORMATS)

@@ -5,9 +5,25 @@ from __future__ import annotations
 import argparse
 
 HELP = "stage recordings (EDF, WFDB .hea, CSV, parquet, NumPy) with a model; write hypnograms and reports"
+EPILOG = """inputs (by extension; folders are searched recursively):
+  .edf  EDF, EDF+ and EDF+D (gaps kept as missing samples)     .bdf  BDF/BDF+ (24-bit)
+  .hea  WFDB record (its .dat/.mat beside it)                  .rr   beat intervals (SLPDB format; IBI models)
+  .csv / .parquet  a time column (seconds or clock times) and one column per channel
+  .npz  arrays + fs or fs_<channel>                            .npy  one channel + <name>.json with fs
+outputs per recording (--formats):
+  csv   <name>.hypnogram.csv: onset, seconds, stage, probability per stage
+  json  <name>.hypnogram.json: metadata, statistics, stages, probabilities, agreement (strict JSON)
+  tsv   <name>_events.tsv + _events.json: BIDS events (runs of one stage)
+  edf   <name>.annotations.edf: EDF+ annotations "Sleep stage W/1/2/3/R/?"
+  png   <name>.hypnogram.png: hypnogram and hypnodensity
+  html  <name>.report.html: self-contained report
+  and, for a batch, cohort.csv: one row per recording (statistics, status, agreement)
+exit status: 0 all staged, 1 some failed (each named on stderr), 2 bad options or environment"""
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("inputs", nargs="+", help="recording files, or folders searched recursively for recordings")
     p.add_argument("--model", required=True, help="model folder (ours or published) or hf://user/repo")
     p.add_argument("--signals", help="use only these model signals, e.g. ECG,THX")
@@ -68,7 +84,12 @@ def run(args: argparse.Namespace) -> int:
     model = load_model(args.model, device=args.device, contract=overrides)
     failed = len(skipped)
     cohort = [_row(path, None, f"failed: {reason}") for path, reason in skipped]
-    for path, name in output_names(recordings).items():
+    from tqdm import tqdm
+
+    names = output_names(recordings)
+    bar = tqdm(names.items(), total=len(names), desc="stage", unit="recording", file=sys.stderr,
+               disable=len(names) < 2 or not sys.stderr.isatty())  # fmt: skip
+    for path, name in bar:
         try:
             hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device,
                         gate=not args.no_gating, reference=args.reference)  # fmt: skip

@@ -6,8 +6,8 @@ import base64
 import html
 from pathlib import Path
 
-from wav2sleep.hypnogram import Hypnogram
-from wav2sleep.plotting import save_figure
+from wav2sleep.hypnogram import Hypnogram, describe_statistic
+from wav2sleep.plotting import pyplot, save_figure
 from wav2sleep.store import write_text_atomic
 
 __all__ = ["plot_night", "write_report", "write_outputs", "FORMATS"]
@@ -16,10 +16,52 @@ FORMATS = ("csv", "json", "tsv", "edf", "png", "html")
 
 
 def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
-    ax = hypnogram.plot()
+    """Hypnogram, confidence (the highest probability of each epoch), hypnodensity and the per-epoch usability of
+    each signal, on one clock-time axis; unscored epochs shaded."""
+    import numpy as np
+
+    usable = hypnogram.metadata.get("usable") or {}
+    probs = hypnogram.probabilities
+    tracks = ["hypnogram", *(["confidence", "hypnodensity"] if probs is not None else []), *(["usable"] if usable else [])]
+    heights = {"hypnogram": 3, "confidence": 1, "hypnodensity": 2, "usable": 0.35 * len(usable) + 0.4}
+    fig, axes = pyplot().subplots(len(tracks), 1, figsize=(11, 1.0 + 0.8 * sum(heights[t] for t in tracks)),
+                                  sharex=True, squeeze=False, gridspec_kw={"height_ratios": [heights[t] for t in tracks]})  # fmt: skip
+    ax = dict(zip(tracks, axes[:, 0], strict=True))
+    hypnogram.plot_hypnogram(ax["hypnogram"])
+    hours = np.arange(hypnogram.n_epochs) * 0.5 / 60
+    if probs is not None:
+        ax["confidence"].step(hours, np.nanmax(np.where(np.isnan(probs), -1, probs), axis=1).clip(0), where="post",
+                              color="0.3", lw=0.8)  # fmt: skip
+        ax["confidence"].set_ylim(0, 1)
+        ax["confidence"].set_ylabel("confidence", fontsize=8)
+        hypnogram.plot_hypnodensity(ax["hypnodensity"])
+    if usable:
+        names = list(usable)
+        grid = np.array([usable[n] for n in names], dtype=float)
+        ax["usable"].imshow(grid, aspect="auto", interpolation="nearest", cmap="RdYlGn", vmin=0, vmax=1,
+                            extent=(0, hypnogram.n_epochs * 0.5 / 60, len(names), 0))  # fmt: skip
+        ax["usable"].set_yticks(np.arange(len(names)) + 0.5, names, fontsize=7)
+        ax["usable"].set_ylabel("usable", fontsize=8)
+    for name in tracks[:-1]:
+        ax[name].set_xlabel("")
+    hypnogram.time_axis(ax[tracks[-1]])
     start = f" from {hypnogram.start:%Y-%m-%d %H:%M}" if hypnogram.start else ""
-    ax.set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
-    return save_figure(ax.figure, path)
+    ax["hypnogram"].set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
+    return save_figure(fig, path)
+
+
+QC_WORDS = {"nan": "has missing samples", "flat": "is flat (no signal)", "clipped": "is clipped at its limits",
+            "implausible amplitude": "has an implausible amplitude", "unknown unit": "has a unit that is not a voltage"}
+
+
+def _qc_in_words(meta: dict) -> str:
+    """A signal's quality checks as a sentence."""
+    problems = [QC_WORDS.get(q, q) for q in meta.get("qc", [])]
+    bad = meta.get("unusable_epochs") or {}
+    sentence = "the signal " + " and ".join(problems) if problems else "no quality problem over the night"
+    if bad:
+        sentence += "; left out of " + ", ".join(f"{n} epochs as {why}" for why, n in bad.items())
+    return sentence
 
 
 def _agreement_section(agreement: dict | None) -> str:
@@ -44,10 +86,16 @@ Cohen's kappa <b>{agreement["kappa"]:.3f}</b>, accuracy <b>{100 * agreement["acc
 def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
     """HTML with the statistics table, the channel choices, warnings and the figure embedded."""
     stats = hypnogram.sleep_statistics()
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.1f}</td></tr>" if isinstance(v, float)
-                   else f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in stats.items())  # fmt: skip
-    channels = "".join(f"<li>{s}: channel <b>{html.escape(m['channel'])}</b> ({m['native_rate_hz']:g} Hz"
-                       f"{', QC ' + ', '.join(m['qc']) if m['qc'] else ''})</li>"
+
+    def value(v) -> str:
+        if isinstance(v, float):
+            return "undefined" if v != v else f"{v:.1f}"
+        return str(v)
+
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{value(v)}</td><td>{describe_statistic(k)[0]}</td>"
+                   f"<td>{html.escape(describe_statistic(k)[1])}</td></tr>" for k, v in stats.items())  # fmt: skip
+    channels = "".join(f"<li>{s}: channel <b>{html.escape(m['channel'])}</b> ({m['native_rate_hz']:g} Hz): "
+                       f"{html.escape(_qc_in_words(m))}</li>"
                        for s, m in hypnogram.metadata.get("channels", {}).items())  # fmt: skip
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in hypnogram.metadata.get("warnings", []))
     image = base64.b64encode(Path(figure).read_bytes()).decode()
@@ -64,7 +112,8 @@ def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
 <p id="header">{header} Automatic staging: review before clinical use.</p>
 <img alt="hypnogram and hypnodensity" style="width:100%" src="data:image/png;base64,{image}">
 <h2>Statistics</h2><p>Minutes unless marked %; definitions in the wav2sleep docs (docs/statistics.md).</p>
-<table>{rows}</table><h2>Signals used</h2><ul>{channels}</ul>
+<table id="statistics"><tr><th>statistic</th><th>value</th><th>unit</th><th>definition</th></tr>{rows}</table>
+<h2>Signals used</h2><ul id="signals">{channels}</ul>
 <h2>Warnings</h2><ul>{warnings or "<li>none</li>"}</ul>{_agreement_section(hypnogram.metadata.get("agreement"))}
 </body></html>
 """
