@@ -32,7 +32,9 @@ def test_statistics_on_a_hand_made_night():
 def test_persistent_sleep_and_four_classes():
     codes = [0] * 4 + [1] * 25 + [3] * 5
     s = Hypnogram(codes, 4).sleep_statistics()
-    assert s["Lat_5min"] == 2.0 and s["LPS"] == 2.0 and s["Light"] == 12.5 and s["%REM"] == pytest.approx(100 * 2.5 / 15)
+    assert (
+        s["Lat_5min"] == 2.0 and s["LPS"] == 2.0 and s["Light"] == 12.5 and s["%REM"] == pytest.approx(100 * 2.5 / 15)
+    )
     assert Hypnogram.from_labels(["W", "N1", "N2", "N3", "R", "MT"], 4).codes.tolist() == [0, 1, 1, 2, 3, -1]
 
 
@@ -139,7 +141,9 @@ def test_editing_and_inspecting_like_yasa():
     timed = hyp.crop_time(datetime(2020, 1, 1, 23, 1), datetime(2020, 1, 1, 23, 2, 30))
     assert timed.codes.tolist() == [1, 2, 2] and hyp.crop_time(60, 150).codes.tolist() == [1, 2, 2]
     padded = hyp.pad(2, 1)
-    assert padded.n_epochs == 16 and padded.codes[:2].tolist() == [-1, -1] and padded.start == datetime(2020, 1, 1, 22, 59)
+    assert (
+        padded.n_epochs == 16 and padded.codes[:2].tolist() == [-1, -1] and padded.start == datetime(2020, 1, 1, 22, 59)
+    )
     assert np.isnan(padded.probabilities[0]).all() and padded.sleep_statistics()["TST"] == 4.0
     copy = hyp.copy()
     copy.codes[0] = 4
@@ -150,7 +154,9 @@ def test_editing_and_inspecting_like_yasa():
     assert hyp.as_int().tolist() == CODES
     events = hyp.as_events()
     assert events.iloc[0].to_dict() == {"onset": 0, "duration": 60, "stage": "W", "description": "Sleep stage W"}
-    assert list(hyp.proba.columns) == ["W", "N1", "N2", "N3", "REM"] and hyp.proba.index[1] == datetime(2020, 1, 1, 23, 0, 30)
+    assert list(hyp.proba.columns) == ["W", "N1", "N2", "N3", "REM"] and hyp.proba.index[1] == datetime(
+        2020, 1, 1, 23, 0, 30
+    )
     counts, probs = hyp.transition_matrix()
     assert counts.loc["N2", "W"] == 1 and counts.loc["N2", "N2"] == 2 and counts.values.sum() == 10
     assert probs.loc["N2"].sum() == pytest.approx(1.0)

@@ -264,6 +264,7 @@ class Hypnogram:
     def crop_time(self, start: datetime | float, end: datetime | float) -> Hypnogram:
         """The epochs from ``start`` to ``end``: clock times (datetimes, for a hypnogram with a start) or seconds
         from the start; an epoch is kept when it begins in [start, end)."""
+
         def epoch(t):
             if isinstance(t, datetime):
                 if self.start is None:

@@ -22,7 +22,11 @@ def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
 
     usable = hypnogram.metadata.get("usable") or {}
     probs = hypnogram.probabilities
-    tracks = ["hypnogram", *(["confidence", "hypnodensity"] if probs is not None else []), *(["usable"] if usable else [])]
+    tracks = [
+        "hypnogram",
+        *(["confidence", "hypnodensity"] if probs is not None else []),
+        *(["usable"] if usable else []),
+    ]
     heights = {"hypnogram": 3, "confidence": 1, "hypnodensity": 2, "usable": 0.35 * len(usable) + 0.4}
     fig, axes = pyplot().subplots(len(tracks), 1, figsize=(11, 1.0 + 0.8 * sum(heights[t] for t in tracks)),
                                   sharex=True, squeeze=False, gridspec_kw={"height_ratios": [heights[t] for t in tracks]})  # fmt: skip
@@ -50,8 +54,13 @@ def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
-QC_WORDS = {"nan": "has missing samples", "flat": "is flat (no signal)", "clipped": "is clipped at its limits",
-            "implausible amplitude": "has an implausible amplitude", "unknown unit": "has a unit that is not a voltage"}
+QC_WORDS = {
+    "nan": "has missing samples",
+    "flat": "is flat (no signal)",
+    "clipped": "is clipped at its limits",
+    "implausible amplitude": "has an implausible amplitude",
+    "unknown unit": "has a unit that is not a voltage",
+}
 
 
 def _qc_in_words(meta: dict) -> str:

@@ -69,10 +69,24 @@ def _accumulation(target: int, batch: int, world: int) -> int:
 
 
 def _store_resampling(cfg: DictConfig) -> str:
-    """The one resampling mode of the store's usable nights: it becomes part of the trained model's contract."""
+    """Check the store and split before anything is created (no MLflow database for a bad store), and return the
+    one resampling mode of its usable nights: it becomes part of the trained model's contract."""
+    from wav2sleep.data.splits import read_split
     from wav2sleep.store import read_manifest
+    from wav2sleep.store.manifest import MANIFEST_FILE, STATUS_DIR
 
-    modes = store_resampling(read_manifest(cfg.data_root, statuses=("ok", "flagged")))
+    root = Path(str(cfg.data_root))
+    if not root.is_dir() or not ((root / MANIFEST_FILE).is_file() or any(root.glob(f"*/{STATUS_DIR}/*.json"))):
+        raise ConfigError(f"data_root={root}: not a wav2sleep store (no {MANIFEST_FILE}); make one with "
+                          "`wav2sleep ingest FOLDER --out STORE`")  # fmt: skip
+    rows = read_manifest(root, statuses=("ok", "flagged"))
+    split = read_split(root, str(cfg.split_scheme))
+    train_rows = [r for r in rows if r["dataset"] in set(cfg.datasets.train)
+                  and split.get((r["dataset"], r["session"])) == "train"]  # fmt: skip
+    if not train_rows:
+        raise ConfigError(f"{root}: no usable night of {', '.join(cfg.datasets.train)} in the train partition of "
+                          f"split {cfg.split_scheme} ({len(rows)} usable nights in the store)")  # fmt: skip
+    modes = store_resampling(rows)
     if len(modes) > 1:
         raise ConfigError(f"{cfg.data_root}: nights resampled with different modes ({', '.join(sorted(modes))}); "
                           "a model is trained on one: re-ingest with one --resample")  # fmt: skip
