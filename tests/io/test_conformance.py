@@ -14,7 +14,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.synth.reader_seeds import OPERATIONS, READER_CASES, apply_mutations
 
 CASES = sorted(READER_CASES)
-FUZZ_EXAMPLES = 150  # per reader in the normal suite (seconds); benchmarks/fuzz.py runs 100,000 per reader
+FUZZ_EXAMPLES = 2000  # per reader in the normal suite; benchmarks/fuzz.py runs 100,000 per reader
 
 
 @pytest.fixture(scope="module")
