@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,25 +53,26 @@ def measures(result: dict, prefix: str = "") -> dict[str, float]:
 
 def compare(name: str, baseline: str, rounds: int, quick: bool) -> dict:
     """Run benchmark ``name`` on the current tree and on ``baseline``, interleaved, and compare every measure."""
-    # Beside this checkout, so that paths relative to it (../shared) hold for the baseline too.
-    with tempfile.TemporaryDirectory(prefix=".wav2sleep-baseline-", dir=ROOT.parent) as tmp:
-        worktree = Path(tmp) / "baseline"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), baseline], check=True,
+    # Beside this checkout, at the same depth, so that paths relative to it (../shared) hold for the baseline too.
+    worktree = Path(tempfile.mkdtemp(prefix=".wav2sleep-baseline-", dir=ROOT.parent))
+    worktree.rmdir()  # git creates it
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(worktree), baseline], check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        runs: dict[str, list[dict]] = {"current": [], "baseline": []}
+        for r in range(rounds):
+            order = [("current", ROOT), ("baseline", worktree)]
+            for side, tree in order if r % 2 == 0 else order[::-1]:
+                if not (tree / "benchmarks" / f"{name}.py").is_file():
+                    return {"benchmark": name, "baseline": baseline, "error": f"{name}.py not in {side}"}
+                result = _run_script(tree, name, quick)
+                if result is None:
+                    return {"benchmark": name, "baseline": baseline, "error": f"{side} run failed"}
+                runs[side].append(result)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
                        capture_output=True)  # fmt: skip
-        try:
-            runs: dict[str, list[dict]] = {"current": [], "baseline": []}
-            for r in range(rounds):
-                order = [("current", ROOT), ("baseline", worktree)]
-                for side, tree in order if r % 2 == 0 else order[::-1]:
-                    if not (tree / "benchmarks" / f"{name}.py").is_file():
-                        return {"benchmark": name, "baseline": baseline, "error": f"{name}.py not in {side}"}
-                    result = _run_script(tree, name, quick)
-                    if result is None:
-                        return {"benchmark": name, "baseline": baseline, "error": f"{side} run failed"}
-                    runs[side].append(result)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)],
-                           capture_output=True)  # fmt: skip
+        shutil.rmtree(worktree, ignore_errors=True)
     current = [measures(r) for r in runs["current"]]
     base = [measures(r) for r in runs["baseline"]]
     table = {}
