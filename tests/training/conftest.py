@@ -41,3 +41,9 @@ def tiny_config(train_store, tmp_path):
         return compose_config([*TINY, f"data_root={train_store}", f"output_dir={tmp_path / 'run'}", *overrides])
 
     return make
+
+
+@pytest.fixture
+def tiny_overrides() -> list[str]:
+    """The tiny model and training settings as command-line overrides."""
+    return list(TINY)

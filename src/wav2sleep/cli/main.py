@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _subcommands():
         module = importlib.import_module(f"wav2sleep.cli.{name}")
-        p = sub.add_parser(name.replace("_", "-"), help=module.HELP, description=module.HELP)
+        hydra_app = getattr(module, "HYDRA_APP", False)  # its --help and flags belong to Hydra
+        p = sub.add_parser(name.replace("_", "-"), help=module.HELP, description=module.HELP, add_help=not hydra_app,
+                           allow_abbrev=not hydra_app)  # fmt: skip
         module.add_parser(p)
         # -v also after the subcommand (SUPPRESS: does not reset a -v given before it)
         p.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
@@ -66,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     if extra and not getattr(args._module, "ACCEPTS_OVERRIDES", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.overrides = extra
-    logging.basicConfig(
-        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # libraries that set their own loggers' levels still pass this one
+        handler.setLevel(level)
     try:
         return int(args._module.run(args) or 0)
     except KeyboardInterrupt:

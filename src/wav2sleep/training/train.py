@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -134,7 +136,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         **settings, max_epochs=int(t.max_epochs), gradient_clip_val=t.grad_clip, logger=logger,
         accumulate_grad_batches=_accumulation(int(cfg.target_batch_size), int(t.batch_size), world),
         callbacks=[checkpoints, EarlyStopping("val_loss", patience=int(t.patience), mode="min"),
-                   LearningRateMonitor("step")],
+                   LearningRateMonitor("step"), EpochLine()],
         limit_train_batches=cfg.debug.limit_train_batches, limit_val_batches=cfg.debug.limit_val_batches,
         num_sanity_val_steps=0, deterministic=True,
         enable_progress_bar=False, log_every_n_steps=1, default_root_dir=str(out),
@@ -199,6 +201,27 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
         model.load_state_dict(load_model(source, tune_heap=False).state_dict())
     except RuntimeError as exc:
         raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
+
+
+class EpochLine(L.Callback):
+    """One concise line per epoch on stderr, terminal or not: losses, pooled kappa, each subset's kappa, time."""
+
+    def on_train_epoch_start(self, trainer, module) -> None:
+        self.began = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer, module) -> None:
+        if trainer.global_rank != 0 or trainer.sanity_checking:
+            return
+        m = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
+        parts = [f"epoch {trainer.current_epoch}"]
+        for key, name in (("train_loss_epoch", "train_loss"), ("val_loss", "val_loss"), ("val_kappa", "val_kappa")):
+            if key in m:
+                parts.append(f"{name} {m[key]:.4f}")
+        subsets = sorted(k for k in m if k.startswith("val_") and k.endswith("_kappa") and k != "val_kappa")
+        if subsets:
+            parts.append("; ".join(f"{k[4:-6]} {m[k]:.3f}" for k in subsets))
+        parts.append(f"{time.perf_counter() - getattr(self, 'began', time.perf_counter()):.1f} s")
+        print(" | ".join(parts), file=sys.stderr, flush=True)
 
 
 def _newest_last(folder: Path) -> Path | None:

@@ -1,0 +1,73 @@
+"""``wav2sleep train`` as a Hydra application, driven through the command line as users type it."""
+
+import subprocess
+import sys
+
+import yaml
+
+
+def _train(cwd, *args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "wav2sleep", "train", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)  # fmt: skip
+
+
+def test_cfg_job_prints_the_config_of_the_reference_command_without_running(tmp_path):
+    done = _train(tmp_path, "model=wav2sleep", "num_gpus=1", "tune_batch_size=True", "target_batch_size=16",
+                  "name=NAME", "inputs=all", "datasets=all", "test=True", "data_root=/data", "--cfg", "job")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cfg = yaml.safe_load(done.stdout)
+    assert cfg["name"] == "NAME" and cfg["data_root"] == "/data" and cfg["tune_batch_size"] is True
+    assert cfg["inputs"]["signals"] == ["ECG", "PPG", "ABD", "THX"] and not (tmp_path / "outputs").exists()
+
+
+def test_help_lists_the_config_groups(tmp_path):
+    done = _train(tmp_path, "--help")
+    assert done.returncode == 0 and "== Configuration groups ==" in done.stdout
+    for group in ("datasets:", "experiment: demo, slpdb", "inputs:", "model:", "training: default"):
+        assert group in done.stdout, group
+
+
+def test_a_labs_own_experiment_folder(tmp_path):
+    lab = tmp_path / "lab" / "experiment"
+    lab.mkdir(parents=True)
+    (lab / "night_shift.yaml").write_text("# @package _global_\nname: night_shift\ntraining:\n  lr: 5.0e-4\n")
+    done = _train(tmp_path, "--config-dir", str(tmp_path / "lab"), "experiment=night_shift", "data_root=/d",
+                  "--cfg", "job")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cfg = yaml.safe_load(done.stdout)
+    assert cfg["name"] == "night_shift" and cfg["training"]["lr"] == 5.0e-4
+
+
+def test_a_bad_store_is_one_line_without_a_traceback(tmp_path):
+    done = _train(tmp_path, f"data_root={tmp_path / 'nothing'}")
+    assert done.returncode == 2 and "not a wav2sleep store" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_multirun_sweeps_run_every_job_in_its_own_folder(train_store, tiny_overrides, tmp_path):
+    done = _train(tmp_path, "-m", *tiny_overrides, f"data_root={train_store}", "name=sweep", "training.max_epochs=1",
+                  "training.lr=1e-3,3e-3", timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    jobs = sorted((tmp_path / "outputs" / "sweep" / "multirun").iterdir())
+    assert [j.name for j in jobs if j.is_dir() and j.name.isdigit()] == ["0", "1"]
+    for job, lr in zip(("0", "1"), ("0.001", "0.003"), strict=True):
+        folder = tmp_path / "outputs" / "sweep" / "multirun" / job
+        assert (folder / "model" / "config.yaml").is_file() and (folder / "mlflow.db").is_file()
+        assert f"training.lr={lr}" in (folder / ".hydra" / "overrides.yaml").read_text()
+    assert done.stdout.count("model: ") == 2
+
+
+def test_run_dir_is_where_hydra_says(train_store, tiny_overrides, tmp_path):
+    done = _train(tmp_path, *tiny_overrides, f"data_root={train_store}", "training.max_epochs=1",
+                  f"hydra.run.dir={tmp_path / 'elsewhere'}")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "elsewhere" / "model" / "config.yaml").is_file()
+    assert (tmp_path / "elsewhere" / ".hydra" / "config.yaml").is_file() and not (tmp_path / "outputs").exists()
+    assert (tmp_path / "elsewhere" / "train.log").is_file()
+    both = done.stdout + done.stderr
+    assert both.count("`Trainer.fit` stopped") == 1  # no Lightning line twice
+    assert len([line for line in done.stderr.splitlines() if line.startswith("epoch 0 | train_loss")]) == 1
+
+
+def test_hydra_info_shows_the_packaged_config_search_path(tmp_path):
+    done = _train(tmp_path, "data_root=/d", "--info", "searchpath")
+    assert done.returncode == 0 and "pkg://wav2sleep.configs" in done.stdout
