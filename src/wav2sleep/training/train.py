@@ -136,7 +136,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         **settings, max_epochs=int(t.max_epochs), gradient_clip_val=t.grad_clip, logger=logger,
         accumulate_grad_batches=_accumulation(int(cfg.target_batch_size), int(t.batch_size), world),
         callbacks=[checkpoints, EarlyStopping("val_loss", patience=int(t.patience), mode="min"),
-                   LearningRateMonitor("step"), EpochLine()],
+                   LearningRateMonitor("step"), EpochLine(cfg.inputs.get("val_subsets") or [])],
         limit_train_batches=cfg.debug.limit_train_batches, limit_val_batches=cfg.debug.limit_val_batches,
         num_sanity_val_steps=0, deterministic=True,
         enable_progress_bar=False, log_every_n_steps=1, default_root_dir=str(out),
@@ -204,7 +204,11 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
 
 
 class EpochLine(L.Callback):
-    """One concise line per epoch on stderr, terminal or not: losses, pooled kappa, each subset's kappa, time."""
+    """One concise line per epoch on stderr, terminal or not: losses, pooled kappa, each validation subset's pooled
+    kappa (per-dataset figures stay in MLflow), time."""
+
+    def __init__(self, subsets) -> None:
+        self.subsets = [str(s) for s in subsets]
 
     def on_train_epoch_start(self, trainer, module) -> None:
         self.began = time.perf_counter()
@@ -217,9 +221,9 @@ class EpochLine(L.Callback):
         for key, name in (("train_loss_epoch", "train_loss"), ("val_loss", "val_loss"), ("val_kappa", "val_kappa")):
             if key in m:
                 parts.append(f"{name} {m[key]:.4f}")
-        subsets = sorted(k for k in m if k.startswith("val_") and k.endswith("_kappa") and k != "val_kappa")
-        if subsets:
-            parts.append("; ".join(f"{k[4:-6]} {m[k]:.3f}" for k in subsets))
+        kappas = [(s, m.get(f"val_{s.replace('+', '_')}_kappa")) for s in self.subsets]
+        if any(k is not None for _, k in kappas):
+            parts.append("kappa " + ", ".join(f"{s} {k:.3f}" for s, k in kappas if k is not None))
         parts.append(f"{time.perf_counter() - getattr(self, 'began', time.perf_counter()):.1f} s")
         print(" | ".join(parts), file=sys.stderr, flush=True)
 
