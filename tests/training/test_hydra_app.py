@@ -51,9 +51,19 @@ def test_multirun_sweeps_run_every_job_in_its_own_folder(train_store, tiny_overr
     assert [j.name for j in jobs if j.is_dir() and j.name.isdigit()] == ["0", "1"]
     for job, lr in zip(("0", "1"), ("0.001", "0.003"), strict=True):
         folder = tmp_path / "outputs" / "sweep" / "multirun" / job
-        assert (folder / "model" / "config.yaml").is_file() and (folder / "mlflow.db").is_file()
+        assert (folder / "model" / "config.yaml").is_file()
         assert f"training.lr={lr}" in (folder / ".hydra" / "overrides.yaml").read_text()
     assert done.stdout.count("model: ") == 2
+    # One MLflow store for the sweep: both runs, readable names, tags, F1 metrics.
+    import mlflow
+
+    client = mlflow.tracking.MlflowClient(f"sqlite:///{tmp_path / 'outputs' / 'sweep' / 'multirun' / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("wav2sleep").experiment_id])
+    assert len(runs) == 2 and {r.data.tags["sweep_job"] for r in runs} == {"0", "1"}
+    assert {r.data.tags["sweep"] for r in runs} == {"outputs/sweep/multirun"}
+    assert all(r.info.run_name == "sweep-ECG+THX-shhs" for r in runs)
+    assert all("wav2sleep_version" in r.data.tags and "store_manifest_sha256" in r.data.tags for r in runs)
+    assert all({"val_macro_f1", "val_f1_W", "val_f1_REM"} <= set(r.data.metrics) for r in runs)
 
 
 def test_run_dir_is_where_hydra_says(train_store, tiny_overrides, tmp_path):

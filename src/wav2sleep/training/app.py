@@ -26,9 +26,11 @@ def hydra_main(cfg: DictConfig) -> float:
     from wav2sleep.training.train import train
 
     runtime = HydraConfig.get()
-    if not any(o.split("=", 1)[0].lstrip("+~") == "output_dir" for o in runtime.overrides.task):
-        with open_dict(cfg):
+    with open_dict(cfg):
+        if not any(o.split("=", 1)[0].lstrip("+~") == "output_dir" for o in runtime.overrides.task):
             cfg.output_dir = runtime.runtime.output_dir
+        if str(runtime.mode) == "RunMode.MULTIRUN":  # the jobs of a sweep share an MLflow tag
+            cfg.sweep = {"dir": runtime.sweep.dir, "job": runtime.job.num}
     try:
         summary = train(cfg)
     except Exception as exc:  # noqa: BLE001 - reported by the command line, one line per job

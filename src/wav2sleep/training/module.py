@@ -10,12 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import lightning as L
+import numpy as np
 import torch
 from torch import nn
 
 from wav2sleep.data.masking import ModalityMasker, epoch_dropout
 from wav2sleep.data.transforms import polarity_flip
-from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix
+from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix, f1_scores
 from wav2sleep.signals import parse_signals
 from wav2sleep.stages import UNSCORED, class_labels
 
@@ -123,6 +124,10 @@ class StagingModule(L.LightningModule):
                 self.log(f"val{tag}_loss{suffix}", float(losses[g, d, 0] / losses[g, d, 1]), sync_dist=False)
                 self.log(f"val{tag}{suffix}_kappa", cohens_kappa(cms[g, d]), sync_dist=False)
                 self.log(f"val{tag}{suffix}_acc", accuracy(cms[g, d]), sync_dist=False)
+        f1 = np.nan_to_num(f1_scores(cms[0, 0]))  # pooled, every signal: macro and per class
+        self.log("val_macro_f1", float(f1.mean()), sync_dist=False)
+        for label, value in zip(class_labels(self.model.num_classes), f1, strict=True):
+            self.log(f"val_f1_{label}", float(value), sync_dist=False)
         self._log_confusion(cms[0, 0])
 
     def _log_confusion(self, cm) -> None:

@@ -127,9 +127,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     resume = _resume_checkpoint(cfg, out)  # checked before any MLflow run exists
     run_id_file = out / RUN_ID_FILE
     run_id = run_id_file.read_text().strip() if resume and run_id_file.is_file() else None
-    tracking_uri = cfg.mlflow.tracking_uri or f"sqlite:///{out / 'mlflow.db'}"
-    logger = MLFlowLogger(experiment_name=cfg.mlflow.experiment, run_name=cfg.name, tracking_uri=tracking_uri,
-                          artifact_location=str(out / "mlartifacts"), run_id=run_id)  # fmt: skip
+    sweep = cfg.get("sweep")  # the jobs of a sweep share one MLflow store: one table in `mlflow ui`
+    store_dir = Path(str(sweep.dir)).absolute() if sweep else out
+    tracking_uri = cfg.mlflow.tracking_uri or f"sqlite:///{store_dir / 'mlflow.db'}"
+    logger = MLFlowLogger(experiment_name=cfg.mlflow.experiment, run_name=_run_name(cfg), tracking_uri=tracking_uri,
+                          artifact_location=str(out / "mlartifacts"), run_id=run_id, tags=_run_tags(cfg))  # fmt: skip
     checkpoints = ModelCheckpoint(dirpath=out / "checkpoints", monitor="val_loss", mode="min", save_top_k=1,
                                   save_last=True, filename="best-{epoch:03d}")  # fmt: skip
     trainer = L.Trainer(
@@ -201,6 +203,37 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
         model.load_state_dict(load_model(source, tune_heap=False).state_dict())
     except RuntimeError as exc:
         raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
+
+
+def _run_name(cfg: DictConfig) -> str:
+    """A readable MLflow run name: NAME-INPUTS-DATASETS (e.g. ``wav2sleep-ECG+THX-shhs,mesa``)."""
+    return f"{cfg.name}-{'+'.join(cfg.inputs.signals)}-{','.join(cfg.datasets.train)}"
+
+
+def _run_tags(cfg: DictConfig) -> dict[str, str]:
+    """Tags that say what a run was: package version, git commit (when run from a checkout), the store's manifest
+    digest, and for a sweep job the sweep folder and job number (``mlflow ui`` groups a sweep by ``sweep``)."""
+    import hashlib
+    import subprocess
+
+    import wav2sleep
+    from wav2sleep.store.manifest import MANIFEST_FILE
+
+    tags = {"wav2sleep_version": wav2sleep.__version__, "name": str(cfg.name)}
+    manifest = Path(str(cfg.data_root)) / MANIFEST_FILE
+    if manifest.is_file():
+        tags["store_manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()[:16]
+    try:
+        commit = subprocess.run(["git", "-C", str(Path(__file__).parent), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=5)  # fmt: skip
+        if commit.returncode == 0:
+            tags["git_commit"] = commit.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    sweep = cfg.get("sweep")
+    if sweep:
+        tags.update({"sweep": str(sweep.get("dir")), "sweep_job": str(sweep.get("job"))})
+    return tags
 
 
 class EpochLine(L.Callback):
