@@ -164,3 +164,18 @@ def test_editing_and_inspecting_like_yasa():
     assert periods["stage"].tolist() == ["W", "N2", "N3", "REM"] and periods["minutes"].tolist() == [1.0, 1.5, 1.0, 1.0]
     ax = hyp.plot()
     assert ax.get_xlabel() == ""  # the hypnodensity below carries the time axis
+
+
+def test_edf_annotations_one_per_epoch_read_back_the_same(tmp_path):
+    hyp = Hypnogram(CODES, 5, start=datetime(2020, 1, 1, 23, 0))
+    edf = edfio.read_edf(hyp.to_edf_annotations(tmp_path / "e.edf", per_epoch=True))
+    assert len(edf.annotations) == len(CODES) and all(a.duration == 30 for a in edf.annotations)
+    assert Hypnogram.from_edf(tmp_path / "e.edf").codes.tolist() == CODES
+
+
+def test_bids_named_recordings_get_bids_named_events():
+    from wav2sleep.inference.report import bids_events_name
+
+    assert bids_events_name("sub-01_ses-2_task-sleep_eeg") == "sub-01_ses-2_task-sleep_events.tsv"
+    assert bids_events_name("sub-A7_task-psg") == "sub-A7_task-psg_events.tsv"
+    assert bids_events_name("night") == "night_events.tsv"

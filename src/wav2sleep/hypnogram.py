@@ -473,15 +473,17 @@ class Hypnogram:
         write_text_atomic(Path(path).with_suffix(".json"), json.dumps(sidecar, indent=1))
         return Path(path)
 
-    def to_edf_annotations(self, path: str | Path) -> Path:
+    def to_edf_annotations(self, path: str | Path, per_epoch: bool = False) -> Path:
         """An EDF+ file holding only annotations with the standard texts (``EDF_STAGE_TEXTS``: "Sleep stage 2",
-        "Sleep stage R", "Sleep stage ?" for unscored), one per run of equal stages, anchored to the recording start."""
+        "Sleep stage R", "Sleep stage ?" for unscored), anchored to the recording start: one per run of equal stages
+        (merged, the default) or one per 30-s epoch (``per_epoch``, as scoring software often writes them)."""
         import edfio
 
         texts = EDF_STAGE_TEXTS[self.num_classes]
+        runs = [(i, 1, stage) for i, stage in enumerate(self.stages)] if per_epoch else self._runs()
         annotations = [edfio.EdfAnnotation(first * EPOCH_SECONDS, count * EPOCH_SECONDS,
                                            texts.get(stage, EDF_UNSCORED_TEXT))
-                       for first, count, stage in self._runs()]  # fmt: skip
+                       for first, count, stage in runs]  # fmt: skip
         start = self.start or datetime(1985, 1, 1)
         edf = edfio.Edf([], annotations=annotations, starttime=start.time(),
                         recording=edfio.Recording(startdate=start.date()))  # fmt: skip

@@ -13,8 +13,8 @@ EPILOG = """inputs (by extension; folders are searched recursively):
 outputs per recording (--formats):
   csv   <name>.hypnogram.csv: onset, seconds, stage, probability per stage
   json  <name>.hypnogram.json: metadata, statistics, stages, probabilities, agreement (strict JSON)
-  tsv   <name>_events.tsv + _events.json: BIDS events (runs of one stage)
-  edf   <name>.annotations.edf: EDF+ annotations "Sleep stage W/1/2/3/R/?"
+  tsv   <name>_events.tsv + _events.json: BIDS events (runs of one stage; BIDS-named inputs keep their entities)
+  edf   <name>.annotations.edf: EDF+ annotations "Sleep stage W/1/2/3/R/?" (per run, or --edf-per-epoch)
   png   <name>.hypnogram.png: hypnogram and hypnodensity
   html  <name>.report.html: self-contained report
   and, for a batch, cohort.csv: one row per recording (statistics, status, agreement)
@@ -32,6 +32,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=".", help="output folder (default: current); outputs mirror the inputs' paths")
     p.add_argument("--formats", default="csv,json,tsv,edf,png,html", help="outputs to write")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--edf-per-epoch", action="store_true",
+                   help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
                    help="compare with a scorer's hypnogram of the recording (NSRR XML, WSC .stg.txt/.allscore.txt, "
                         "SLPDB .an, hypnogram CSV; 'auto': found beside each recording): kappa, accuracy, per-stage F1, "
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device,
                         gate=not args.no_gating, reference=args.reference)  # fmt: skip
             hyp.metadata["model"] = args.model
-            written = write_outputs(hyp, out / name.parent, name.name, formats)
+            written = write_outputs(hyp, out / name.parent, name.name, formats, args.edf_per_epoch)
         except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
             failed += 1
             if getattr(args, "verbose", 0):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from pathlib import Path
 
 from wav2sleep.hypnogram import Hypnogram, describe_statistic
@@ -130,7 +131,18 @@ def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
     return Path(path)
 
 
-def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS) -> dict[str, Path]:
+BIDS_ENTITY = re.compile(r"^(sub-[A-Za-z0-9]+(?:_[a-z]+-[A-Za-z0-9]+)*)(?:_[A-Za-z0-9]+)?$")
+
+
+def bids_events_name(name: str) -> str:
+    """The events file of a recording: for a BIDS-named one (``sub-01_ses-2_task-sleep_eeg``) its entities with the
+    ``events`` suffix (``sub-01_ses-2_task-sleep_events.tsv``), as BIDS names it; otherwise ``<name>_events.tsv``."""
+    match = BIDS_ENTITY.match(name)
+    return f"{match.group(1)}_events.tsv" if match else f"{name}_events.tsv"
+
+
+def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS,
+                  edf_per_epoch: bool = False) -> dict[str, Path]:  # fmt: skip
     """Write the requested formats as ``out_dir/name.<ext>``; returns format -> path."""
     out = Path(out_dir)
     unknown = [f for f in formats if f not in FORMATS]
@@ -145,9 +157,9 @@ def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=
         paths["json"] = out / f"{name}.hypnogram.json"
         hypnogram.to_json(paths["json"])
     if "tsv" in formats:
-        paths["tsv"] = hypnogram.to_bids_events(out / f"{name}_events.tsv")
+        paths["tsv"] = hypnogram.to_bids_events(out / bids_events_name(name))
     if "edf" in formats:
-        paths["edf"] = hypnogram.to_edf_annotations(out / f"{name}.annotations.edf")
+        paths["edf"] = hypnogram.to_edf_annotations(out / f"{name}.annotations.edf", per_epoch=edf_per_epoch)
     if "png" in formats or "html" in formats:
         paths["png"] = plot_night(hypnogram, out / f"{name}.hypnogram.png")
     if "html" in formats:
