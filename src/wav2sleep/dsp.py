@@ -144,9 +144,13 @@ def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> t
     starts = np.minimum(bounds[:-1], max(x.shape[0] - 1, 0))
     finite = np.isfinite(x)
     clean = np.where(finite, x, 0.0).astype(np.float64)
-    count = np.add.reduceat(finite.astype(np.int64), starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
-    total = np.add.reduceat(clean, starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
-    squares = np.add.reduceat(clean * clean, starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
+
+    def per_epoch(values: np.ndarray) -> np.ndarray:  # sums over each epoch's samples (0 for epochs past the end)
+        return np.add.reduceat(values, starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
+
+    count = per_epoch(finite.astype(np.int64))
+    total = per_epoch(clean)
+    squares = per_epoch(clean * clean)
     safe = np.maximum(count, 1)
     std = np.sqrt(np.maximum(squares / safe - (total / safe) ** 2, 0.0))
     reasons = {"missing": count < (1 - USABILITY_RULES["missing"]) * np.maximum(lengths, 1)}
@@ -155,7 +159,7 @@ def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> t
     reasons["flat"] = scored & ((std == 0) | (std < USABILITY_RULES["flat"] * typical))
     if finite.any() and x.size:
         lo, hi = float(np.min(clean[finite])), float(np.max(clean[finite]))
-        rails = np.add.reduceat((finite & ((x == lo) | (x == hi))).astype(np.int64), starts) * (lengths > 0)
+        rails = per_epoch((finite & ((x == lo) | (x == hi))).astype(np.int64))
         reasons["clipped"] = scored & (rails > USABILITY_RULES["clipped"] * np.maximum(count, 1)) & (hi > lo)
     else:
         reasons["clipped"] = np.zeros(n_epochs, dtype=bool)

@@ -211,17 +211,21 @@ class Hypnogram:
         return cls._from_class_labels(stages, start=edf.startdatetime)
 
     @classmethod
-    def from_annotation(cls, path: str | Path, n_epochs: int | None = None) -> Hypnogram:
+    def from_annotation(cls, path: str | Path, n_epochs: int | None = None,
+                        start: datetime | None = None) -> Hypnogram:  # fmt: skip
         """A scorer's file (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV) as a 5-class hypnogram of ``n_epochs``
-        epochs (default: as far as the scoring goes)."""
+        epochs (default: as far as the scoring goes). With the recording's ``start``, a scoring clock that starts
+        later is aligned to it, as ingestion does; notes go to ``metadata["warnings"]``."""
         from wav2sleep.io.annotations import read_annotation
-        from wav2sleep.io.stage_events import epochs_from_events
+        from wav2sleep.io.stage_events import align_events, epochs_from_events
 
         events = read_annotation(path)
+        warnings = list(events.warnings)
+        events = align_events(events, start, warnings)
         if n_epochs is None:
             n_epochs = int(np.ceil(float((events.onsets + events.durations).max()) / EPOCH_SECONDS))
-        codes, _ = epochs_from_events(events, n_epochs)
-        return cls(codes, 5, scorer=Path(path).name)
+        codes, more = epochs_from_events(events, n_epochs)
+        return cls(codes, 5, start, scorer=Path(path).name, metadata={"warnings": warnings + more})
 
     @property
     def labels(self) -> tuple[str, ...]:

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.hypnogram import Hypnogram
-from wav2sleep.io.annotations import read_annotation
-from wav2sleep.io.stage_events import align_events, epochs_from_events
 
 __all__ = ["find_reference", "reference_hypnogram", "AUTO_SUFFIXES"]
 
@@ -41,10 +39,7 @@ def find_reference(recording: str | Path) -> Path | None:
 
 def reference_hypnogram(path: str | Path, n_epochs: int, start: datetime | None) -> tuple[Hypnogram, list[str]]:
     """The scoring in ``path`` as a 5-class hypnogram of ``n_epochs`` epochs from ``start``, and its warnings."""
-    events = read_annotation(path)
-    warnings = list(events.warnings)
-    events = align_events(events, start, warnings)
-    codes, more = epochs_from_events(events, n_epochs)
-    if (codes < 0).all():
+    scored = Hypnogram.from_annotation(path, n_epochs, start)
+    if (scored.codes < 0).all():
         raise InputFileError(path, "no scored epoch overlaps the recording", field="stages")
-    return Hypnogram(codes, 5, start, scorer=Path(path).name), warnings + more
+    return scored, scored.metadata["warnings"]
