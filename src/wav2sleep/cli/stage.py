@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from wav2sleep.contract import parse_overrides
     from wav2sleep.errors import ConfigError
     from wav2sleep.inference.batch import check_device, find_recordings, output_names
-    from wav2sleep.inference.report import FORMATS
+    from wav2sleep.inference.report import check_formats
     from wav2sleep.signals import parse_signals
     from wav2sleep.store.atomic import check_writable
 
@@ -69,9 +69,7 @@ def run(args: argparse.Namespace) -> int:
         if names:
             parse_signals(names)
     formats = [f for f in args.formats.split(",") if f]
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise ConfigError(f"unknown output formats {', '.join(unknown)}; known: {', '.join(FORMATS)}")
+    check_formats(formats)
     overrides = parse_overrides(args.contract)
     recordings, skipped = find_recordings(args.inputs)
     for path, reason in skipped:

@@ -141,15 +141,20 @@ def bids_events_name(name: str) -> str:
     return f"{match.group(1)}_events.tsv" if match else f"{name}_events.tsv"
 
 
-def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS,
-                  edf_per_epoch: bool = False) -> dict[str, Path]:  # fmt: skip
-    """Write the requested formats as ``out_dir/name.<ext>``; returns format -> path."""
-    out = Path(out_dir)
+def check_formats(formats) -> None:
+    """Every requested output format is one we write (``FORMATS``), else a ConfigError naming the others."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         from wav2sleep.errors import ConfigError
 
-        raise ConfigError(f"unknown output formats {unknown}; known: {', '.join(FORMATS)}")
+        raise ConfigError(f"unknown output formats {', '.join(unknown)}; known: {', '.join(FORMATS)}")
+
+
+def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS,
+                  edf_per_epoch: bool = False) -> dict[str, Path]:  # fmt: skip
+    """Write the requested formats as ``out_dir/name.<ext>``; returns format -> path."""
+    out = Path(out_dir)
+    check_formats(formats)
     paths: dict[str, Path] = {}
     if "csv" in formats:
         paths["csv"] = hypnogram.to_csv(out / f"{name}.hypnogram.csv")

@@ -70,7 +70,7 @@ def _accumulation(target: int, batch: int, world: int) -> int:
     return target // per_step if target >= per_step and target % per_step == 0 else 1
 
 
-def _store_resampling(cfg: DictConfig) -> str:
+def _checked_store_resampling(cfg: DictConfig) -> str:
     """Check the store and split before anything is created (no MLflow database for a bad store), and return the
     one resampling mode of its usable nights: it becomes part of the trained model's contract."""
     from wav2sleep.data.splits import read_split
@@ -92,7 +92,7 @@ def _store_resampling(cfg: DictConfig) -> str:
     if len(modes) > 1:
         raise ConfigError(f"{cfg.data_root}: nights resampled with different modes ({', '.join(sorted(modes))}); "
                           "a model is trained on one: re-ingest with one --resample")  # fmt: skip
-    return modes.pop() if modes else "soxr"
+    return modes.pop()  # a train partition with nights implies at least one mode
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if cfg.training.get("activation_checkpointing") and cfg.model.name != "sleepppgnet":
         params["encoder"] = {**params.get("encoder", {}), "checkpointing": True}
     model = create_model(cfg.model.name, signals=signals, num_classes=int(cfg.inputs.num_classes), **params)
-    set_contract(model, contract_for_store(_store_resampling(cfg), str(cfg.training.normalisation)))
+    set_contract(model, contract_for_store(_checked_store_resampling(cfg), str(cfg.training.normalisation)))
     if cfg.get("init_from"):
         _initialise(model, str(cfg.init_from))
     masking = cfg.inputs.get("masking")
