@@ -17,6 +17,12 @@ part of the model: saved in our model folders, inferred for published-format fol
   original: 1200 epochs = 10 h). Longer nights are staged in windows that overlap by ``overlap_epochs`` and are
   stitched (``inference.windows``). ``pad``: shorter nights (and the last window) are zero-padded to the full window
   before normalisation, as the model saw them in training (the original: every night padded to 10 h).
+- ``sample_order``: ``time`` (every signal reaches the model in time order; ours, and how the published models were
+  trained) or ``original-predict``, which reproduces a flaw of the original's prediction path for bit-for-bit
+  comparisons: it joins the signals' grids in the order the signals were asked for without sorting, so when the
+  first one is on a coarser grid than a later one (ABD or THX before ECG or PPG: the published cardio model's own
+  signal order), the later signal's samples reach the model out of time order (the first signal's sample times
+  first, then the rest). See docs/models.md.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ CHOICES = {
     "grid": ("start", "end"),
     "scaling": ("units", "range"),
     "normalisation": ("zscore", "zscore-window", "causal"),
+    "sample_order": ("time", "original-predict"),
 }
 # The grid each resampling mode writes into a store (``ingest --resample``): linear reproduces the original.
 STORE_GRID = {"soxr": "start", "linear": "end"}
@@ -58,6 +65,7 @@ class InputContract:
     window_epochs: int | None = None
     overlap_epochs: int = 0
     pad: bool = False
+    sample_order: str = "time"
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -100,7 +108,9 @@ class InputContract:
             window += f" overlapping by {self.overlap_epochs}"
         if self.window_epochs is not None and self.pad:
             window += ", zero-padded"
-        return f"{self.resample} resampling, grid {self.grid}, scaling {self.scaling}, {self.normalisation}, {window}"
+        order = "" if self.sample_order == "time" else ", samples in the original's predict order"
+        return (f"{self.resample} resampling, grid {self.grid}, scaling {self.scaling}, {self.normalisation}, "
+                f"{window}{order}")
 
 
 OURS = InputContract()

@@ -10,6 +10,9 @@ full window before normalisation, and the padded epochs are dropped from the out
 Quality gating: with ``usable`` (bool per epoch and signal), a signal is left out of the epoch mixer exactly in the
 epochs where it is unusable (padded epochs count as usable, as the model saw them in training). A window in which no
 signal is usable anywhere is not run; its logits are NaN.
+
+Sample order (``contract.sample_order``): ``original-predict`` reorders each window's samples as the original's
+prediction path delivers them (``original_predict_order``), only to reproduce its outputs.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from wav2sleep.contract import InputContract
 from wav2sleep.data.transforms import normalise
 from wav2sleep.signals import EPOCH_SECONDS, signal_spec
 
-__all__ = ["window_spans", "window_owners", "predict_logits"]
+__all__ = ["window_spans", "window_owners", "original_predict_order", "predict_logits"]
 
 
 def window_spans(n_epochs: int, window: int | None, overlap: int = 0) -> list[tuple[int, int]]:
@@ -42,6 +45,27 @@ def window_owners(n_epochs: int, spans: list[tuple[int, int]]) -> np.ndarray:
         inside = (epochs >= a) & (epochs < b)
         margin[i, inside] = np.minimum(epochs[inside] - a, b - 1 - epochs[inside])
     return margin.argmax(axis=0)  # argmax takes the first of equal margins
+
+
+def original_predict_order(samples_per_epoch: list[int], n_epochs: int) -> list[np.ndarray]:
+    """For signals asked for in this order (their samples per epoch), the sample indices in the order the
+    original's prediction path gives them to the model.
+
+    It resamples each signal onto its grid (sample j at (j + 1) / fs) and joins the grids with pandas in the order
+    asked for, without sorting: the union holds the first signal's sample times, then each later signal's times not
+    yet in it. Each signal is then read back in the union's order, so a signal on a finer grid than an earlier one
+    comes out of time order (the times it shares with the earlier grid first).
+    """
+    finest = max(samples_per_epoch)
+    seen = np.zeros(n_epochs * finest + 1, dtype=bool)  # times as multiples of 30 s / finest
+    blocks = []
+    for spe in samples_per_epoch:
+        times = np.arange(finest // spe, n_epochs * finest + 1, finest // spe)
+        new = times[~seen[times]]
+        seen[new] = True
+        blocks.append(new)
+    union = np.concatenate(blocks)
+    return [union[union % (finest // spe) == 0] // (finest // spe) - 1 for spe in samples_per_epoch]
 
 
 def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int, contract: InputContract,
@@ -64,10 +88,14 @@ def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int
             if not any(bool(m[0, :length].any()) for m in present.values()):
                 continue  # nothing usable in this window: its epochs stay NaN (unscored)
         inputs = {}
-        for name, x in signals.items():
-            spe = signal_spec(name).samples_per_epoch
+        spes = [signal_spec(name).samples_per_epoch for name in signals]
+        orders = original_predict_order(spes, padded) if contract.sample_order == "original-predict" else None
+        for k, (name, x) in enumerate(signals.items()):
+            spe = spes[k]
             piece = np.zeros(padded * spe, dtype=np.float32)
             piece[: length * spe] = x[a * spe : b * spe]
+            if orders is not None:
+                piece = piece[orders[k]]
             valid = length * spe
             inputs[name] = torch.from_numpy(normalise(piece, contract.normalisation, spe / EPOCH_SECONDS, valid))
         with torch.inference_mode():
