@@ -72,7 +72,7 @@ def test_the_original_predict_order_is_the_order_of_pandas_unsorted_join():
         for k, permutation in enumerate(original_predict_order(asked, n_epochs)):
             assert np.array_equal(joined[f"s{k}"].dropna().to_numpy(), permutation)
     # Finest grid first: every signal stays in time order.
-    for permutation, spe in zip(original_predict_order([1024, 256], 5), [1024, 256]):
+    for permutation, spe in zip(original_predict_order([1024, 256], 5), [1024, 256], strict=True):
         assert np.array_equal(permutation, np.arange(5 * spe))
 
 
