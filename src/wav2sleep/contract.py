@@ -109,8 +109,10 @@ class InputContract:
         if self.window_epochs is not None and self.pad:
             window += ", zero-padded"
         order = "" if self.sample_order == "time" else ", samples in the original's predict order"
-        return (f"{self.resample} resampling, grid {self.grid}, scaling {self.scaling}, {self.normalisation}, "
-                f"{window}{order}")
+        return (
+            f"{self.resample} resampling, grid {self.grid}, scaling {self.scaling}, {self.normalisation}, "
+            f"{window}{order}"
+        )
 
 
 OURS = InputContract()
