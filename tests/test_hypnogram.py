@@ -114,6 +114,15 @@ def test_every_export_reads_back_into_the_same_hypnogram(tmp_path, num_classes):
     assert Hypnogram.from_bids(bids).codes.tolist() == codes.tolist()
     sidecar = json.loads((tmp_path / "sub-01_task-sleep_events.json").read_text())
     assert sidecar["onset"]["Units"] == "s" and "?" in sidecar["stage"]["Levels"]
+    bep = hyp.to_bids_hypnogram(tmp_path / "sub-01_task-sleep_hypnogram.tsv")
+    bep_back = Hypnogram.from_bids(bep)
+    assert bep_back.codes.tolist() == codes.tolist() and bep_back.scorer == "me"
+    rows = [line.split("\t") for line in bep.read_text().splitlines()]
+    assert rows[0] == ["onset", "duration", "stage", "scorer", "confidence"] and len(rows) == 41  # one per epoch
+    assert rows[6][2] == "n/a" and rows[6][4] == "n/a"  # epoch 5: unscored, no confidence
+    assert float(rows[1][4]) == pytest.approx(probs[0].max(), abs=1e-4) and rows[1][2] in ("Wake", *hyp.labels)
+    bep_sidecar = json.loads((tmp_path / "sub-01_task-sleep_hypnogram.json").read_text())
+    assert bep_sidecar["ScoringMethod"] == "automatic" and "Wake" in bep_sidecar["stage"]["Levels"]
     edf_back = Hypnogram.from_edf(hyp.to_edf_annotations(tmp_path / "h.edf"))
     assert edf_back.codes.tolist() == codes.tolist() and edf_back.start == hyp.start
     assert edf_back.num_classes == num_classes
@@ -173,9 +182,10 @@ def test_edf_annotations_one_per_epoch_read_back_the_same(tmp_path):
     assert Hypnogram.from_edf(tmp_path / "e.edf").codes.tolist() == CODES
 
 
-def test_bids_named_recordings_get_bids_named_events():
-    from wav2sleep.inference.report import bids_events_name
+def test_outputs_get_bids_entity_names():
+    from wav2sleep.inference.report import bids_name
 
-    assert bids_events_name("sub-01_ses-2_task-sleep_eeg") == "sub-01_ses-2_task-sleep_events.tsv"
-    assert bids_events_name("sub-A7_task-psg") == "sub-A7_task-psg_events.tsv"
-    assert bids_events_name("night") == "night_events.tsv"
+    assert bids_name("sub-01_ses-2_task-sleep_eeg", "events") == "sub-01_ses-2_task-sleep_events.tsv"
+    assert bids_name("sub-A7_task-psg", "hypnogram") == "sub-A7_task-psg_hypnogram.tsv"
+    assert bids_name("shhs1-200001", "events") == "sub-shhs1200001_task-sleep_events.tsv"  # not BIDS-named
+    assert bids_name("night 3", "hypnogram") == "sub-night3_task-sleep_hypnogram.tsv"

@@ -104,6 +104,13 @@ def describe_statistic(key: str) -> tuple[str, str]:
     return "min", f"time in {key}"
 
 
+# The stage labels of the BIDS sleep proposal's hypnogram files, and back.
+BIDS_HYPNOGRAM_STAGE = {"W": "Wake"}
+BIDS_HYPNOGRAM_LABELS = {"Wake": "W", "n/a": "?"}
+STAGE_DESCRIPTIONS = {5: ("wake", "NREM stage 1", "NREM stage 2", "NREM stage 3", "REM sleep"),
+                      4: ("wake", "light sleep (N1 and N2)", "deep sleep (N3)", "REM sleep")}  # fmt: skip
+
+
 def _first_run(sleep: np.ndarray, length: int) -> float:
     """Minutes from the start to the first run of ``length`` consecutive sleep epochs (NaN if none)."""
     run = np.convolve(sleep.astype(int), np.ones(length, dtype=int), mode="valid")
@@ -183,15 +190,19 @@ class Hypnogram:
 
     @classmethod
     def from_bids(cls, path: str | Path, start: datetime | None = None) -> Hypnogram:
-        """Read back ``to_bids_events`` (``events.tsv``: onset, duration, trial_type, stage; runs of epochs)."""
+        """Read back ``to_bids_events`` (``events.tsv``: onset, duration, trial_type, stage; runs of epochs) or
+        ``to_bids_hypnogram`` (``_hypnogram.tsv`` of the BIDS sleep proposal: a row per epoch, stage labels
+        ``Wake``/``N1``/.../``REM``, ``n/a`` unscored, with scorer and confidence)."""
         import csv
 
         rows = list(csv.DictReader(Path(path).read_text().splitlines(), delimiter="\t"))
         stages: list[str] = []
         for r in rows:
             first, count = round(float(r["onset"]) / EPOCH_SECONDS), round(float(r["duration"]) / EPOCH_SECONDS)
-            stages += ["?"] * (first - len(stages)) + [r["stage"]] * count
-        return cls._from_class_labels(stages, start=start)
+            stage = BIDS_HYPNOGRAM_LABELS.get(r["stage"], r["stage"])
+            stages += ["?"] * (first - len(stages)) + [stage] * count
+        scorers = {r["scorer"] for r in rows if r.get("scorer") not in (None, "", "n/a")}
+        return cls._from_class_labels(stages, start=start, scorer=scorers.pop() if len(scorers) == 1 else "")
 
     @classmethod
     def from_edf(cls, path: str | Path) -> Hypnogram:
@@ -474,6 +485,32 @@ class Hypnogram:
                    "stage": {"Description": "sleep stage (30-s epochs; ? = unscored)",
                              "Levels": {label: label for label in (*self.labels, "?")}},
                    "StageScorer": self.scorer or "unknown"}  # fmt: skip
+        write_text_atomic(Path(path).with_suffix(".json"), json.dumps(sidecar, indent=1))
+        return Path(path)
+
+    def to_bids_hypnogram(self, path: str | Path, method: str = "automatic") -> Path:
+        """The hypnogram file of the BIDS extension proposal for sleep (bids-specification PR #2208, draft of
+        2025-09): ``_hypnogram.tsv`` with the required onset, duration and stage columns, here one row per epoch
+        (so that each keeps its own confidence: the highest stage probability, ``n/a`` without probabilities) and
+        the scorer, and a ``_hypnogram.json`` sidecar describing the columns and the scoring."""
+        confidence = None if self.probabilities is None else np.nan_to_num(self.probabilities).max(axis=1)
+        scorer = self.scorer or "n/a"
+        lines = ["onset\tduration\tstage\tscorer\tconfidence"]
+        for i, code in enumerate(self.codes):
+            stage = "n/a" if code == UNSCORED else BIDS_HYPNOGRAM_STAGE.get(self.labels[code], self.labels[code])
+            conf = "n/a" if confidence is None or code == UNSCORED else f"{confidence[i]:.4f}"
+            lines.append(f"{i * EPOCH_SECONDS}\t{EPOCH_SECONDS}\t{stage}\t{scorer}\t{conf}")
+        write_text_atomic(path, "\n".join(lines) + "\n")
+        levels = {BIDS_HYPNOGRAM_STAGE.get(label, label): describe for label, describe in zip(
+            self.labels, STAGE_DESCRIPTIONS[self.num_classes], strict=True)}  # fmt: skip
+        sidecar = {"onset": {"Description": "start of the epoch, from the recording start", "Units": "s"},
+                   "duration": {"Description": "length of the epoch", "Units": "s"},
+                   "stage": {"Description": "sleep stage of the epoch (n/a: unscored)", "Levels": levels},
+                   "scorer": {"Description": "who or what scored the epoch"},
+                   "confidence": {"Description": "the scorer's probability of the stage given (n/a: none)",
+                                  "Units": "probability"},
+                   "ScoringMethod": method, "EpochLength": EPOCH_SECONDS,
+                   "StagingSystem": "AASM" if self.num_classes == 5 else "AASM, N1 and N2 merged as Light"}  # fmt: skip
         write_text_atomic(Path(path).with_suffix(".json"), json.dumps(sidecar, indent=1))
         return Path(path)
 

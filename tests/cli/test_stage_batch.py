@@ -83,7 +83,7 @@ def test_folders_are_searched_and_wfdb_companions_are_not_inputs(tmp_path, capsy
     (src / "night.hypnogram.csv").write_text("stage\nW\n")  # our own output format: not a recording
     code, stdout, stderr = _run(capsys, src, "--model", model, "--out", tmp_path / "out", "--formats", "json",
                                 "--signals", "ECG")  # fmt: skip
-    staged = {line.split(":")[0] for line in stdout.splitlines() if "epochs" in line}
+    staged = {line.split(":")[0] for line in stdout.splitlines() if " epochs, TST" in line}
     assert {p.rsplit("/", 1)[-1] for p in staged} == {"night.edf", "100.hea", "03700181.hea", "a103l.hea"}
     assert code == 0 and "4 staged, 0 failed" in stdout and stderr.count("failed") == 0
 
@@ -150,6 +150,12 @@ def test_a_batch_writes_a_cohort_table_and_warnings_go_to_stderr(tmp_path, capsy
     staged = {r["recording"].rsplit("/", 1)[-1]: r for r in rows if r["status"] == "staged"}
     assert float(staged["night.edf"]["TIB"]) == 15.0 and staged["night.edf"]["epochs"] == "30"
     assert f"{flat}: ECG (EKG): QC flat" in stderr  # the flat ECG is named on the terminal
+    lines = stdout.splitlines()
+    table = lines[lines.index(next(x for x in lines if x.startswith("recording "))) :]  # the summary at the end
+    assert table[0].split() == ["recording", "epochs", "TST", "SE", "kappa", "warnings", "status"]
+    assert "failed: no such file or folder" in table[1]
+    assert table[2].split()[1:3] == ["30", staged["night.edf"]["TST"]] and table[2].rstrip().endswith("staged")
+    assert "night.edf" in (out / "index.html").read_text() and "2 staged, 1 failed" in (out / "index.html").read_text()
     assert f"{flat}: ECG (EKG): unusable in 20 of 20 epochs" in stderr
 
 

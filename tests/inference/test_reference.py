@@ -70,3 +70,31 @@ def test_the_cli_reports_agreement_in_terminal_cohort_json_and_report(scored, tm
 
     saved = json.loads((out / "rec.hypnogram.json").read_text())
     assert saved["metadata"]["agreement"]["epochs_compared"] == 60
+
+
+def test_a_scored_batch_gets_bland_altman_plots_an_index_page_and_the_scorers_values(scored, tmp_path, capsys):
+    import csv
+    import shutil
+
+    from PIL import Image
+
+    edf, truth, model = scored
+    for site in ("a", "b", "c"):
+        (tmp_path / "in" / site).mkdir(parents=True)
+        for f in (edf, edf.with_name("rec-nsrr.xml")):
+            shutil.copy(f, tmp_path / "in" / site / f.name)
+    out = tmp_path / "out"
+    assert main(["stage", str(tmp_path / "in"), "--model", str(model), "--out", str(out), "--reference", "auto",
+                 "--formats", "json,html"]) == 0  # fmt: skip
+    stdout = capsys.readouterr().out
+    assert "agreement with the scorers (Bland-Altman)" in stdout
+    assert any(line.split() == ["recording", "epochs", "TST", "SE", "kappa", "warnings", "status"]
+               for line in stdout.splitlines())  # fmt: skip
+    rows = list(csv.DictReader((out / "cohort.csv").open()))
+    scorer = Hypnogram(truth, 5).sleep_statistics()
+    assert len(rows) == 3 and all(float(r["TST_reference"]) == pytest.approx(scorer["TST"], abs=0.01) for r in rows)
+    image = Image.open(out / "agreement.png")
+    assert image.size[0] > 800 and len(set(image.convert("L").getdata())) > 10  # drawn, not blank
+    index = (out / "index.html").read_text()
+    assert index.count('href="a/rec.report.html"') == 1 and 'src="agreement.png"' in index
+    assert "3 staged, 0 failed" in index

@@ -48,7 +48,8 @@ def test_our_model_folder_and_the_cli_batch(nap, tmp_path):
     assert code == 1  # one file failed, the other was still staged
     written = sorted(p.name for p in (tmp_path / "out" / nap.parent.name).iterdir())  # mirrors the inputs' tree
     assert written == ["nap.annotations.edf", "nap.hypnogram.csv", "nap.hypnogram.json", "nap.hypnogram.png",
-                       "nap.report.html", "nap_events.json", "nap_events.tsv"]  # fmt: skip
+                       "nap.report.html", "sub-nap_task-sleep_events.json", "sub-nap_task-sleep_events.tsv",
+                       "sub-nap_task-sleep_hypnogram.json", "sub-nap_task-sleep_hypnogram.tsv"]  # fmt: skip
     html = (tmp_path / "out" / nap.parent.name / "nap.report.html").read_text()
     assert "TST" in html and "EKG" in html and "data:image/png;base64," in html
 

@@ -13,11 +13,16 @@ EPILOG = """inputs (by extension; folders are searched recursively):
 outputs per recording (--formats):
   csv   <name>.hypnogram.csv: onset, seconds, stage, probability per stage
   json  <name>.hypnogram.json: metadata, statistics, stages, probabilities, agreement (strict JSON)
-  tsv   <name>_events.tsv + _events.json: BIDS events (runs of one stage; BIDS-named inputs keep their entities)
+  tsv   sub-<name>_task-sleep_events.tsv + .json: BIDS events, runs of one stage (BIDS-named inputs keep
+        their entities: sub-01_ses-1_task-sleep_eeg.edf -> sub-01_ses-1_task-sleep_events.tsv)
+  bids  sub-<name>_task-sleep_hypnogram.tsv + .json: the BIDS sleep proposal's hypnogram (bids-specification
+        PR #2208): onset, duration, stage, scorer, confidence, one row per epoch
   edf   <name>.annotations.edf: EDF+ annotations "Sleep stage W/1/2/3/R/?" (per run, or --edf-per-epoch)
   png   <name>.hypnogram.png: hypnogram and hypnodensity
   html  <name>.report.html: self-contained report
-  and, for a batch, cohort.csv: one row per recording (statistics, status, agreement)
+  and, for a batch: a summary table on stdout, cohort.csv (one row per recording: statistics, status,
+  agreement), index.html (the table, linking each report) and, when recordings have reference scorings,
+  agreement.png (Bland-Altman plots of TST, SE, WASO and REM latency against the scorers)
 exit status: 0 all staged, 1 some failed (each named on stderr), 2 bad options or environment"""
 
 
@@ -30,7 +35,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--channel", action="append", default=[], metavar="SIGNAL=LABEL",
                    help="channel to use for a signal, e.g. ECG=EKG (repeatable)")  # fmt: skip
     p.add_argument("--out", default=".", help="output folder (default: current); outputs mirror the inputs' paths")
-    p.add_argument("--formats", default="csv,json,tsv,edf,png,html", help="outputs to write")
+    p.add_argument("--formats", default="csv,json,tsv,bids,edf,png,html", help="outputs to write")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--edf-per-epoch", action="store_true",
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
@@ -78,13 +83,14 @@ def run(args: argparse.Namespace) -> int:
     out = check_writable(args.out)
     check_device(args.device)
 
+    from wav2sleep.inference.cohort import cohort_row
     from wav2sleep.inference.report import write_outputs
     from wav2sleep.inference.stage import stage
     from wav2sleep.models import load_model
 
     model = load_model(args.model, device=args.device, contract=overrides)
     failed = len(skipped)
-    cohort = [_row(path, None, f"failed: {reason}") for path, reason in skipped]
+    cohort = [cohort_row(path, None, f"failed: {reason}") for path, reason in skipped]
     from tqdm import tqdm
 
     names = output_names(recordings)
@@ -103,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             message = describe_error(exc)
             where = "" if message.startswith(str(path)) else f"{path}: "  # our errors name the file already
             print(f"wav2sleep stage: failed {where}{message}", file=sys.stderr)
-            cohort.append(_row(path, None, f"failed: {message}"))
+            cohort.append(cohort_row(path, None, f"failed: {message}"))
             continue
         stats = hyp.sleep_statistics()
         used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
@@ -115,40 +121,20 @@ def run(args: argparse.Namespace) -> int:
                   f"{a['epochs_compared']} epochs; TST {a['statistics_difference']['TST']:+.1f} min vs the scorer")  # fmt: skip
         for warning in hyp.metadata["warnings"]:
             print(f"wav2sleep stage: {path}: {warning}", file=sys.stderr)
-        cohort.append(_row(path, hyp, "staged"))
+        cohort.append(cohort_row(path, hyp, "staged", written))
     if len(cohort) > 1:
-        print(f"cohort table: {_write_cohort(out / 'cohort.csv', cohort)}")
+        _write_batch(out, cohort)
     print(f"{len(recordings) + len(skipped) - failed} staged, {failed} failed")
     return 1 if failed else 0
 
 
-COHORT_STATISTICS = ("TIB", "TST", "SE", "SOL", "LPS", "WASO", "Lat_REM", "Unscored", "Awakenings")
+def _write_batch(out, cohort: list[dict]) -> None:
+    """A batch's summary table (stdout), cohort table, Bland-Altman plots (with references) and index page."""
+    from wav2sleep.inference.cohort import plot_bland_altman, summary_table, write_cohort, write_index
 
-
-def _row(path, hyp, status: str) -> dict:
-    """One row of the batch's cohort table: the recording, its statistics (empty when it failed), its status."""
-    row = {"recording": str(path), "status": status, "epochs": "", "warnings": "", "kappa": "", "accuracy": ""}
-    row.update(dict.fromkeys(COHORT_STATISTICS, ""))
-    if hyp is not None:
-        stats = hyp.sleep_statistics()
-        row.update({k: "" if stats.get(k) is None or stats[k] != stats[k] else round(float(stats[k]), 2)
-                    for k in COHORT_STATISTICS})  # fmt: skip
-        row.update(epochs=hyp.n_epochs, warnings=len(hyp.metadata["warnings"]))
-        agreement = hyp.metadata.get("agreement")
-        if agreement:
-            row.update(kappa=round(agreement["kappa"], 4), accuracy=round(agreement["accuracy"], 4))
-    return row
-
-
-def _write_cohort(path, rows: list[dict]):
-    import csv
-    import io
-
-    from wav2sleep.store.atomic import write_text_atomic
-
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(path, text.getvalue())
-    return path
+    print(summary_table(cohort))
+    print(f"cohort table: {write_cohort(out / 'cohort.csv', cohort)}")
+    figure = plot_bland_altman(out / "agreement.png", cohort)
+    if figure:
+        print(f"agreement with the scorers (Bland-Altman): {figure}")
+    print(f"index page: {write_index(out / 'index.html', cohort, figure)}")

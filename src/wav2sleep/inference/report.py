@@ -13,7 +13,7 @@ from wav2sleep.store import write_text_atomic
 
 __all__ = ["plot_night", "write_report", "write_outputs", "FORMATS"]
 
-FORMATS = ("csv", "json", "tsv", "edf", "png", "html")
+FORMATS = ("csv", "json", "tsv", "bids", "edf", "png", "html")
 
 
 def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
@@ -134,11 +134,15 @@ def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
 BIDS_ENTITY = re.compile(r"^(sub-[A-Za-z0-9]+(?:_[a-z]+-[A-Za-z0-9]+)*)(?:_[A-Za-z0-9]+)?$")
 
 
-def bids_events_name(name: str) -> str:
-    """The events file of a recording: for a BIDS-named one (``sub-01_ses-2_task-sleep_eeg``) its entities with the
-    ``events`` suffix (``sub-01_ses-2_task-sleep_events.tsv``), as BIDS names it; otherwise ``<name>_events.tsv``."""
+def bids_name(name: str, suffix: str) -> str:
+    """A BIDS file name for an output of a recording: a BIDS-named one (``sub-01_ses-2_task-sleep_eeg``) keeps its
+    entities (``sub-01_ses-2_task-sleep_<suffix>.tsv``); any other gets its name, letters and digits only, as the
+    subject label and the task ``sleep`` (``shhs1-200001`` -> ``sub-shhs1200001_task-sleep_<suffix>.tsv``)."""
     match = BIDS_ENTITY.match(name)
-    return f"{match.group(1)}_events.tsv" if match else f"{name}_events.tsv"
+    if match:
+        return f"{match.group(1)}_{suffix}.tsv"
+    label = re.sub(r"[^A-Za-z0-9]", "", name) or "unnamed"
+    return f"sub-{label}_task-sleep_{suffix}.tsv"
 
 
 def check_formats(formats) -> None:
@@ -162,7 +166,9 @@ def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=
         paths["json"] = out / f"{name}.hypnogram.json"
         hypnogram.to_json(paths["json"])
     if "tsv" in formats:
-        paths["tsv"] = hypnogram.to_bids_events(out / bids_events_name(name))
+        paths["tsv"] = hypnogram.to_bids_events(out / bids_name(name, "events"))
+    if "bids" in formats:
+        paths["bids"] = hypnogram.to_bids_hypnogram(out / bids_name(name, "hypnogram"))
     if "edf" in formats:
         paths["edf"] = hypnogram.to_edf_annotations(out / f"{name}.annotations.edf", per_epoch=edf_per_epoch)
     if "png" in formats or "html" in formats:
