@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= cluster,hub,dev
+EXTRAS ?= train,cluster,launchers,onnx,hub,dev
 DEMO_DIR ?= demo-output
 
 .PHONY: venv demo test test-all bench lint format clean

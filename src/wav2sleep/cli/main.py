@@ -22,15 +22,27 @@ from wav2sleep.errors import Wav2SleepError
 __all__ = ["main", "build_parser", "describe_error"]
 
 
+# The optional extra that provides each library a command may need (pyproject.toml).
+EXTRA_OF_MODULE = {"lightning": "train", "torchmetrics": "train", "hydra": "train", "omegaconf": "train",
+                   "mlflow": "train", "ray": "cluster", "submitit": "launchers", "optuna": "launchers",
+                   "hydra_plugins": "launchers", "huggingface_hub": "hub", "onnx": "onnx", "onnxruntime": "onnx",
+                   "onnxscript": "onnx"}  # fmt: skip
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for any exception: our errors as written (they name the file and field), OS errors with the path
-    and reason, anything else with its type."""
+    and reason, a library of an optional extra that is not installed with the extra to install, anything else with
+    its type (first line of its message)."""
     if isinstance(exc, Wav2SleepError):
         return str(exc)
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in EXTRA_OF_MODULE:
+        extra = EXTRA_OF_MODULE[exc.name.split(".")[0]]
+        return f"this needs the '{extra}' extra ({exc.name} is not installed): pip install 'wav2sleep[{extra}]'"
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}"
-    return f"{type(exc).__name__}: {exc}"
+    first, *rest = str(exc).strip().splitlines() or [""]
+    return f"{type(exc).__name__}: {first}{' ...' if rest else ''}"
 
 
 def _subcommands() -> list[str]:
@@ -80,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place every error becomes a line for the user
         if args.verbose:
             traceback.print_exc()
-        hint = "" if isinstance(exc, Wav2SleepError) or args.verbose else " (run with -v for the traceback)"
-        print(f"wav2sleep {args.command}: error: {describe_error(exc)}{hint}", file=sys.stderr)
+        message = describe_error(exc)
+        plain = isinstance(exc, Wav2SleepError) or args.verbose or message.startswith("this needs the")
+        print(f"wav2sleep {args.command}: error: {message}{'' if plain else ' (run with -v for the traceback)'}",
+              file=sys.stderr)  # fmt: skip
         return 2
 
 

@@ -18,28 +18,32 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    import traceback
 
-    from wav2sleep.cli.main import describe_error
     from wav2sleep.training import app
 
-    app.JOB_ERRORS.clear()
-    app.JOB_SUMMARIES.clear()
+    app.OUTCOMES.clear()
+    app.SWEEP.clear()
     argv = sys.argv
     sys.argv = ["wav2sleep train", *args.overrides]
+    app.COMMAND_LINE["active"] = True
     try:
         app.hydra_main()
     finally:
         sys.argv = argv
-    for summary in app.JOB_SUMMARIES:
-        print(f"model: {summary['model_dir']} (best checkpoint {summary['best_checkpoint']}, "
-              f"val_loss {summary['best_val_loss']}); MLflow run {summary['mlflow_run_id']}: "
-              f"mlflow ui --backend-store-uri {summary['tracking_uri']}")  # fmt: skip
-    for job, exc in app.JOB_ERRORS:
-        if getattr(args, "verbose", 0):
-            traceback.print_exception(exc)
-        where = f" (job {job})" if len(app.JOB_ERRORS) + len(app.JOB_SUMMARIES) > 1 else ""
-        print(f"wav2sleep train: error{where}: {describe_error(exc)}", file=sys.stderr)
-    if not app.JOB_ERRORS:
+        app.COMMAND_LINE["active"] = False
+    # A sweep's jobs may have run in other processes (launchers): their outcomes are in their folders.
+    outcomes = app.sweep_outcomes(app.SWEEP["dir"]) if "dir" in app.SWEEP else app.OUTCOMES
+    failed = [o for o in outcomes if o.summary is None]
+    for o in outcomes:
+        if o.summary is not None:
+            s = o.summary
+            print(f"model: {s['model_dir']} (best checkpoint {s['best_checkpoint']}, val_loss {s['best_val_loss']}); "
+                  f"MLflow run {s['mlflow_run_id']}: mlflow ui --backend-store-uri {s['tracking_uri']}")  # fmt: skip
+    for o in failed:
+        if getattr(args, "verbose", 0) and o.traceback:
+            print(o.traceback, file=sys.stderr)
+        where = f" (job {o.overrides})" if len(outcomes) > 1 else ""
+        print(f"wav2sleep train: error{where}: {o.error}", file=sys.stderr)
+    if not failed:
         return 0
-    return 1 if app.JOB_SUMMARIES else 2
+    return 1 if len(failed) < len(outcomes) else 2

@@ -130,8 +130,16 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     sweep = cfg.get("sweep")  # the jobs of a sweep share one MLflow store: one table in `mlflow ui`
     store_dir = Path(str(sweep.dir)).absolute() if sweep else out
     tracking_uri = cfg.mlflow.tracking_uri or f"sqlite:///{store_dir / 'mlflow.db'}"
-    logger = MLFlowLogger(experiment_name=cfg.mlflow.experiment, run_name=_run_name(cfg), tracking_uri=tracking_uri,
-                          artifact_location=str(out / "mlartifacts"), run_id=run_id, tags=_run_tags(cfg))  # fmt: skip
+    # The jobs of a sweep may start together in separate processes (launchers): one at a time creates (or migrates)
+    # the shared database, its experiment and its run.
+    from filelock import FileLock
+
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(store_dir / ".mlflow.lock"):
+        logger = MLFlowLogger(experiment_name=cfg.mlflow.experiment, run_name=_run_name(cfg),
+                              tracking_uri=tracking_uri, artifact_location=str(out / "mlartifacts"), run_id=run_id,
+                              tags=_run_tags(cfg))  # fmt: skip
+        write_text_atomic(run_id_file, logger.run_id)  # a resumed run continues this MLflow run
     checkpoints = ModelCheckpoint(dirpath=out / "checkpoints", monitor="val_loss", mode="min", save_top_k=1,
                                   save_last=True, filename="best-{epoch:03d}")  # fmt: skip
     trainer = L.Trainer(
@@ -143,7 +151,6 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         num_sanity_val_steps=0, deterministic=True,
         enable_progress_bar=False, log_every_n_steps=1, default_root_dir=str(out),
     )  # fmt: skip
-    write_text_atomic(run_id_file, logger.run_id)  # a resumed run continues this MLflow run
     if run_id is None:
         logger.log_hyperparams(_flat(OmegaConf.to_container(cfg, resolve=True)))
         logger.experiment.log_text(logger.run_id, OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
