@@ -10,9 +10,10 @@ We ship our own because the ``hydra-ray-launcher`` plugin pins an old cloudpickl
 # No ``from __future__ import annotations``: Hydra imports plugins in a way that dataclasses with string
 # annotations cannot resolve, and OmegaConf reads the config's field types.
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.singleton import Singleton
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class RayLauncherConf:
     _target_: str = "hydra_plugins.wav2sleep_ray_launcher.ray_launcher.RayLauncher"
-    address: Optional[str] = None  # None: a local instance for this sweep; "auto" or "ray://HOST:PORT": a cluster
-    num_cpus: Optional[int] = None  # CPUs of a local instance (default: all)
+    address: str | None = None  # None: a local instance for this sweep; "auto" or "ray://HOST:PORT": a cluster
+    num_cpus: int | None = None  # CPUs of a local instance (default: all)
     cpus_per_job: float = 1
     gpus_per_job: float = 0
 
@@ -45,13 +46,13 @@ def _run_job(hydra_context: HydraContext, task_function: TaskFunction, config: D
 
 
 class RayLauncher(Launcher):
-    def __init__(self, address: Optional[str] = None, num_cpus: Optional[int] = None, cpus_per_job: float = 1,
+    def __init__(self, address: str | None = None, num_cpus: int | None = None, cpus_per_job: float = 1,
                  gpus_per_job: float = 0) -> None:  # fmt: skip
         self.address, self.num_cpus = address, num_cpus
         self.cpus_per_job, self.gpus_per_job = cpus_per_job, gpus_per_job
-        self.config: Optional[DictConfig] = None
-        self.hydra_context: Optional[HydraContext] = None
-        self.task_function: Optional[TaskFunction] = None
+        self.config: DictConfig | None = None
+        self.hydra_context: HydraContext | None = None
+        self.task_function: TaskFunction | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
