@@ -30,13 +30,17 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.epilog = EPILOG
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("inputs", nargs="+", help="recording files, or folders searched recursively for recordings")
-    p.add_argument("--model", required=True, help="model folder (ours or published) or hf://user/repo")
+    p.add_argument("--model", required=True,
+                   help="model folder (ours or published), hf://user/repo, or a .onnx file from wav2sleep export")  # fmt: skip
     p.add_argument("--signals", help="use only these model signals, e.g. ECG,THX")
     p.add_argument("--channel", action="append", default=[], metavar="SIGNAL=LABEL",
                    help="channel to use for a signal, e.g. ECG=EKG (repeatable)")  # fmt: skip
     p.add_argument("--out", default=".", help="output folder (default: current); outputs mirror the inputs' paths")
     p.add_argument("--formats", default="csv,json,tsv,bids,edf,png,html", help="outputs to write")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--backend", choices=["torch", "onnxruntime"], default="torch",
+                   help="run the model with PyTorch (default) or ONNX Runtime (extra onnx; a model folder is exported "
+                        "first; a .onnx file from `wav2sleep export` is used as it is)")  # fmt: skip
     p.add_argument("--edf-per-epoch", action="store_true",
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
@@ -88,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from wav2sleep.inference.stage import stage
     from wav2sleep.models import load_model
 
-    model = load_model(args.model, device=args.device, contract=overrides)
+    model = load_model(args.model, device=args.device, contract=overrides, backend=args.backend)
     failed = len(skipped)
     cohort = [cohort_row(path, None, f"failed: {reason}") for path, reason in skipped]
     from tqdm import tqdm

@@ -43,7 +43,8 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     look for one beside the recording (``inference.reference``); the agreement (kappa, accuracy, per-stage F1,
     confusion, differences in every statistic) goes into ``metadata["agreement"]``.
     """
-    net = model if isinstance(model, nn.Module) else load_model(model, device=device)
+    loaded = not isinstance(model, (str, Path))  # a module, or an OnnxModel
+    net = model if loaded else load_model(model, device=device)
     wanted = parse_signals(signals) if signals else net.signals
     unknown = [s for s in wanted if s not in net.signals]
     if unknown:
@@ -67,8 +68,7 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
                      metadata={"source": str(prepared.path), "channels": prepared.channels,
                                "warnings": prepared.warnings, "contract": used.to_dict(),
                                "usable": {k: v.tolist() for k, v in prepared.usable.items()},
-                               "model": str(model) if not isinstance(model, nn.Module)
-                               else type(model).__name__})  # fmt: skip
+                               "model": type(model).__name__ if loaded else str(model)})  # fmt: skip
     if reference is not None:
         path = find_reference(recording) if str(reference) == "auto" else Path(reference)
         if path is None:

@@ -84,7 +84,7 @@ def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
 
 def load_model(source: str | Path, device: str | torch.device = "cpu", *, revision: str | None = None,
                cache_dir: str | Path | None = None, local_files_only: bool = False,
-               tune_heap: bool = True, contract: dict[str, Any] | None = None) -> nn.Module:  # fmt: skip
+               tune_heap: bool = True, contract: dict[str, Any] | None = None, backend: str = "torch") -> nn.Module:  # fmt: skip
     """Load a model folder (ours or the published format; path or ``hf://user/repo``) in eval mode.
 
     The model carries its input contract (``model.contract``: saved in our folders, the original's for published
@@ -92,7 +92,15 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
 
     With ``tune_heap`` (for inference) it also keeps night-long tensor buffers in the process heap
     (``allocator.keep_large_buffers``): 2.7x faster inference on 10-h nights, but more memory in training.
+
+    ``backend="onnxruntime"`` (extra ``onnx``) returns an ``OnnxModel``: a ``.onnx`` file written by
+    ``wav2sleep export`` is loaded as it is; a model folder is exported first (to a temporary file, ~15 s).
     """
+    if backend not in BACKENDS:
+        raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if str(source).endswith(".onnx") or backend == "onnxruntime":
+        return _load_onnx(source, device, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                          contract=contract)  # fmt: skip
     if tune_heap:
         keep_large_buffers()
     folder = resolve_model_folder(source, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only)
@@ -130,6 +138,30 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
         )
     model.contract = model.contract.with_overrides(contract, source="load_model(contract=...)")
     return model.to(device).eval()
+
+
+BACKENDS = ("torch", "onnxruntime")
+
+
+def _load_onnx(source: str | Path, device: str | torch.device, contract: dict[str, Any] | None = None,
+               **hub: Any) -> Any:  # fmt: skip
+    """An ``OnnxModel`` from a ``.onnx`` file, or from a model folder exported to a temporary file."""
+    from wav2sleep.models.onnx import OnnxModel, export_onnx
+
+    if str(device) != "cpu":
+        raise ConfigError("the onnxruntime backend runs on the CPU here; use the torch backend for CUDA")
+    path = Path(str(source))
+    if not str(source).endswith(".onnx"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:  # the session holds the graph once loaded
+            model = OnnxModel(export_onnx(load_model(source, tune_heap=False, **hub), Path(tmp) / "model.onnx"))
+    elif not path.is_file():
+        raise ModelLoadError(f"{path}: no such ONNX file")
+    else:
+        model = OnnxModel(path)
+    model.contract = model.contract.with_overrides(contract, source="load_model(contract=...)")
+    return model
 
 
 def _read_weights(path: Path) -> dict[str, torch.Tensor]:
