@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -101,7 +102,10 @@ def main() -> None:
     results = {}
     for case in CASES:
         cmd = [sys.executable, __file__, "--case", case, "--repeats", str(repeats), "--epochs", str(epochs)]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        # Training cases run as `wav2sleep train` runs them: PyTorch's huge-page allocations on (set before torch
+        # is imported, as the command does); inference as `load_model` prepares it (its heap tuning, below).
+        env = {**os.environ, "THP_MEM_ALLOC_ENABLE": "0" if case.startswith("eval") else "1"}
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         results[case] = json.loads(out.stdout.strip().splitlines()[-1])
     ratios = {
         "masked_dense_over_skip_time": results["masked_dense"]["median_s"] / results["masked_skip"]["median_s"],

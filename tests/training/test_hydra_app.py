@@ -1,7 +1,9 @@
 """``wav2sleep train`` as a Hydra application, driven through the command line as users type it."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -81,3 +83,39 @@ def test_run_dir_is_where_hydra_says(train_store, tiny_overrides, tmp_path):
 def test_hydra_info_shows_the_packaged_config_search_path(tmp_path):
     done = _train(tmp_path, "data_root=/d", "--info", "searchpath")
     assert done.returncode == 0 and "pkg://wav2sleep.configs" in done.stdout
+
+
+def test_bash_completion_installs_for_wav2sleep_and_completes_train_overrides(tmp_path):
+    # As a user would: eval Hydra's install script in bash, then ask the completion function for a few lines.
+    script = """
+eval "$(wav2sleep train -sc install=bash)"
+complete -p wav2sleep
+ask() { COMP_LINE="$1"; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1"; COMP_CWORD=$((${#COMP_WORDS[@]}-1))
+        COMPREPLY=(); hydra_bash_completion; echo "$1 -> ${COMPREPLY[*]}"; }
+ask "wav2sleep train mod"
+ask "wav2sleep train model=wav2"
+ask "wav2sleep train training.l"
+ask "wav2sleep stage nig"
+"""
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" -> ") for line in done.stdout.splitlines() if " -> " in line)
+    assert "-F hydra_bash_completion wav2sleep" in done.stdout
+    assert "model=" in lines["wav2sleep train mod"].split()
+    assert "model=wav2sleep-cardio" in lines["wav2sleep train model=wav2"].split()
+    assert lines["wav2sleep train training.l"].split() == ["training.lr="]
+    assert lines["wav2sleep stage nig"] == ""  # other subcommands keep the shell's file completion
+
+
+def test_train_turns_on_huge_page_allocations_before_torch_loads_unless_told_not_to(tmp_path):
+    code = ("import os, sys; from wav2sleep.cli.main import main; "
+            "main(['train', 'data_root=/d', '--cfg', 'job']); print('THP', os.environ.get('THP_MEM_ALLOC_ENABLE'))")  # fmt: skip
+    for preset, expected in ((None, "1"), ("0", "0")):
+        env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
+        if preset is not None:
+            env["THP_MEM_ALLOC_ENABLE"] = preset
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                              timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == f"THP {expected}"
