@@ -8,9 +8,14 @@
   applied to SLPDB as it is (zero-shot), and fine-tuned on each fold (``init_from``);
 - pooled Cohen's kappa and accuracy over all epochs, 4 classes (W, light, deep, REM) and 3 (W, NREM, REM), and
   the per-night kappa median;
+- HRV-feature baselines (``wav2sleep.baselines.hrv``: 28 per-epoch features from sleepecg, z-scored per night):
+  logistic regression and gradient boosting, settings fixed in advance, trained per fold on the train and
+  validation subjects' epochs (4 classes, and a separate 3-class fit);
+- every trained model over ``--seeds`` seeds (default 3): mean and spread (sample standard deviation) of pooled
+  kappa, accuracy and macro-F1, and per-class F1, for 4 and 3 classes;
 - the outside baseline: sleepecg's MESA-trained ``wrn-gru-mesa`` classifier (3 classes: W, NREM, REM; HRV features,
   age, sex and clock time), on the same beats and epochs, when sleepecg and keras are installed
-  (``pip install sleepecg keras``; it runs on the torch backend).
+  (``pip install 'wav2sleep[baseline]'``; it runs on the torch backend).
 
 Data: MIT-BIH Polysomnographic Database (PhysioNet), ODC-By 1.0: Ichimaru & Moody 1999; Goldberger et al. 2000.
 """
@@ -32,29 +37,32 @@ import numpy as np
 os.environ["KERAS_BACKEND"] = "torch"
 
 from common import machine  # noqa: E402
+from wav2sleep.baselines.hrv import hrv_features, make_classifier  # noqa: E402
 from wav2sleep.data.dataset import NightDataset  # noqa: E402
 from wav2sleep.data.splits import read_split, write_split, write_subject_folds  # noqa: E402
-from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix  # noqa: E402
+from wav2sleep.evaluation.metrics import accuracy, cohens_kappa, confusion_matrix, f1_scores  # noqa: E402
+from wav2sleep.inference.windows import predict_logits  # noqa: E402
 from wav2sleep.ingest.runner import ingest_folder  # noqa: E402
 from wav2sleep.io.beat_intervals import read_beat_table  # noqa: E402
-from wav2sleep.models import load_model  # noqa: E402
+from wav2sleep.models import load_model, model_contract  # noqa: E402
 from wav2sleep.store import read_manifest  # noqa: E402
 from wav2sleep.synth.beats import write_beat_corpus  # noqa: E402
 from wav2sleep.training.train import compose_config, train  # noqa: E402
 
 SLPDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "slpdb"
 FOUR_TO_THREE = np.array([0, 1, 1, 2])  # W, light, deep, REM -> W, NREM, REM
+LABELS = {4: ("W", "light", "deep", "REM"), 3: ("W", "NREM", "REM")}
 
 
 def predict(model, store: Path, rows: list[dict]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """session -> (expert 4-class labels, predicted 4-class labels)."""
-    import torch
-
+    """session -> (expert 4-class labels, predicted 4-class labels), prepared as ``wav2sleep evaluate`` does (the
+    model's input contract)."""
+    contract = model_contract(model)
     out = {}
-    with torch.no_grad():
-        for item in NightDataset(store, rows, ("IBI",), 4, normalisation=model.normalisation):
-            logits = model({k: v[None] for k, v in item["signals"].items()})[0]
-            out[item["session"]] = (item["labels"].numpy(), logits.argmax(-1).numpy())
+    for item in NightDataset(store, rows, ("IBI",), 4, normalisation=None):
+        x = {k: v.numpy() for k, v in item["signals"].items()}
+        logits = predict_logits(model, x, len(item["labels"]), contract)
+        out[item["session"]] = (item["labels"].numpy(), logits.argmax(-1).numpy())
     return out
 
 
@@ -129,48 +137,107 @@ def summary(pairs: list[tuple[np.ndarray, np.ndarray]], classes: int) -> dict:
     mats = [confusion_matrix(y, p, classes) for y, p in pairs]
     total = np.sum(mats, axis=0)
     per_night = [cohens_kappa(m) for m in mats if m.sum()]
-    return {"kappa": cohens_kappa(total), "accuracy": accuracy(total), "epochs": int(total.sum()),
+    f1 = f1_scores(total)
+    return {"kappa": cohens_kappa(total), "accuracy": accuracy(total), "macro_f1": float(np.nanmean(f1)),
+            "f1": dict(zip(LABELS[classes], np.round(f1, 4).tolist(), strict=True)), "epochs": int(total.sum()),
             "night_kappa_median": float(np.median(per_night)), "confusion": total.tolist()}  # fmt: skip
+
+
+def over_seeds(runs: list[dict]) -> dict:
+    """Mean and sample standard deviation over seeds of each figure, and every seed's summary."""
+    figures = {"kappa": [r["kappa"] for r in runs], "accuracy": [r["accuracy"] for r in runs],
+               "macro_f1": [r["macro_f1"] for r in runs]}  # fmt: skip
+    for label in runs[0]["f1"]:
+        figures[f"f1_{label}"] = [r["f1"][label] for r in runs]
+    spread = {k: {"mean": round(float(np.mean(v)), 4), "sd": round(float(np.std(v, ddof=1)), 4) if len(v) > 1
+                  else None} for k, v in figures.items()}  # fmt: skip
+    return {"seeds": len(runs), **spread, "runs": runs}
+
+
+def night_labels(store: Path, rows: list[dict]) -> dict[str, np.ndarray]:
+    """session -> the expert's 4-class labels of every epoch, as the models are scored on them."""
+    return {item["session"]: item["labels"].numpy() for item in NightDataset(store, rows, ("IBI",), 4)}
+
+
+def hrv_baseline(store: Path, folds: int, kind: str, seed: int, features: dict[str, np.ndarray]) -> dict:
+    """Every night predicted by a ``kind`` classifier trained on the other subjects' epochs of its fold:
+    {4: session -> (labels, 4-class prediction), 3: session -> (3-class labels, 3-class prediction)}."""
+    rows = read_manifest(store)
+    labels = night_labels(store, rows)
+    out: dict[int, dict] = {4: {}, 3: {}}
+    for fold in range(folds):
+        split = read_split(store, f"subject-fold{fold}")
+        test = [r["session"] for r in rows if split[(r["dataset"], r["session"])] == "test"]
+        train = [r["session"] for r in rows if split[(r["dataset"], r["session"])] != "test"]
+        x = np.concatenate([features[s] for s in train])
+        y4 = np.concatenate([labels[s] for s in train])
+        scored = y4 >= 0
+        for classes, y in ((4, y4), (3, np.where(scored, FOUR_TO_THREE[y4.clip(0)], -1))):
+            model = make_classifier(kind, seed).fit(x[scored], y[scored])
+            for s in test:
+                truth = labels[s] if classes == 4 else _three(labels[s], labels[s].clip(0))[0]
+                out[classes][s] = (truth, model.predict(features[s]).astype(int))
+    return out
+
+
+def session_features(store: Path) -> dict[str, np.ndarray]:
+    """session -> its HRV features, one row per epoch of the store's night (beat times from the .rr file)."""
+    labels = night_labels(store, read_manifest(store))
+    return {s: hrv_features(read_beat_table(SLPDB / f"{s}.rr")[0], len(y)) for s, y in labels.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds of every trained model (mean and spread)")
     parser.add_argument("--pretrain-nights", type=int, default=80, help="synthetic nights to pretrain on (0: none)")
+    parser.add_argument("--baselines-only", action="store_true", help="the HRV-feature baselines and sleepecg only")
     parser.add_argument("--quick", action="store_true", help="few epochs: checks the script, not the result")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     store = tmp / "store"
     ingest_folder(SLPDB, store, signals="IBI", workers=2, progress=False)
     write_subject_folds(store, args.folds)
+    sessions = sorted(r["session"] for r in read_manifest(store))
+    seeds = list(range(args.seeds))
+    result: dict = {"benchmark": "slpdb", "records": len(sessions), "folds": args.folds, "seeds": seeds}
     t0 = time.perf_counter()
+    features = session_features(store)
+    result["hrv_features_seconds"] = round(time.perf_counter() - t0, 1)
+    for kind in ("logistic", "boosting"):
+        runs = [hrv_baseline(store, args.folds, kind, seed, features) for seed in seeds]
+        for classes in (4, 3):
+            result[f"hrv_{kind}_{classes}class"] = over_seeds([summary([r[classes][s] for s in sessions], classes)
+                                                               for r in runs])  # fmt: skip
     overrides = ["training.max_epochs=3"] if args.quick else []
-    predicted = cross_validate(store, args.folds, tmp / "runs", overrides)
-    sessions = sorted(predicted)
-    result = {"benchmark": "slpdb", "records": len(sessions), "folds": args.folds,
-              "cross_validation_seconds": time.perf_counter() - t0,
-              "wav2sleep_ibi_4class": summary([predicted[s] for s in sessions], 4),
-              "wav2sleep_ibi_3class": summary([_three(*predicted[s]) for s in sessions], 3)}  # fmt: skip
-    if args.pretrain_nights:
+    if not args.baselines_only:
+        t0 = time.perf_counter()
+        scratch = [cross_validate(store, args.folds, tmp / f"runs{seed}", [*overrides, f"seed={seed}"])
+                   for seed in seeds]  # fmt: skip
+        result["cross_validation_seconds"] = time.perf_counter() - t0
+        result["wav2sleep_ibi_4class"] = over_seeds([summary([p[s] for s in sessions], 4) for p in scratch])
+        result["wav2sleep_ibi_3class"] = over_seeds([summary([_three(*p[s]) for s in sessions], 3) for p in scratch])
+    if args.pretrain_nights and not args.baselines_only:
         t0 = time.perf_counter()
         pretrained = pretrain(tmp / "synthetic", args.pretrain_nights, 2 if args.quick else 30)
         zero_shot = predict(load_model(pretrained), store, read_manifest(store))
-        tuned = cross_validate(store, args.folds, tmp / "tuned", [*overrides, f"init_from={pretrained}"])
+        tuned = [cross_validate(store, args.folds, tmp / f"tuned{seed}",
+                                [*overrides, f"init_from={pretrained}", f"seed={seed}"]) for seed in seeds]  # fmt: skip
         result.update({
             "pretrain": {"synthetic_nights": args.pretrain_nights, "seconds": time.perf_counter() - t0},
             "pretrained_zero_shot_4class": summary([zero_shot[s] for s in sessions], 4),
-            "pretrained_fine_tuned_4class": summary([tuned[s] for s in sessions], 4),
-            "pretrained_fine_tuned_3class": summary([_three(*tuned[s]) for s in sessions], 3),
+            "pretrained_fine_tuned_4class": over_seeds([summary([p[s] for s in sessions], 4) for p in tuned]),
+            "pretrained_fine_tuned_3class": over_seeds([summary([_three(*p[s]) for s in sessions], 3) for p in tuned]),
         })  # fmt: skip
-    baseline = sleepecg_baseline({s: len(predicted[s][0]) for s in sessions})
+    labels = night_labels(store, read_manifest(store))
+    baseline = sleepecg_baseline({s: len(labels[s]) for s in sessions})
     if baseline is not None:
-        both = []
+        pairs = []
         for s in sessions:
-            y3, p3 = _three(*predicted[s])
-            keep = baseline[s] >= 0  # epochs sleepecg gives a stage for (both models scored on these)
-            both.append((np.where(keep, y3, -1), baseline[s].clip(0), p3))
-        result["sleepecg_wrn_gru_mesa_3class"] = summary([(y, b) for y, b, _ in both], 3)
-        result["wav2sleep_ibi_3class_same_epochs"] = summary([(y, p) for y, _, p in both], 3)
+            y3 = _three(labels[s], labels[s].clip(0))[0]
+            keep = baseline[s] >= 0  # epochs sleepecg gives a stage for
+            pairs.append((np.where(keep, y3, -1), baseline[s].clip(0)))
+        result["sleepecg_wrn_gru_mesa_3class"] = summary(pairs, 3)
     result["machine"] = machine()
     print(json.dumps(result))
 

@@ -11,6 +11,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 from wav2sleep.cli.main import main  # noqa: E402
+from wav2sleep.errors import ModelLoadError  # noqa: E402
 from wav2sleep.inference.stage import stage  # noqa: E402
 from wav2sleep.models import create_model, load_model, save_model  # noqa: E402
 from wav2sleep.models.onnx import OnnxModel, export_onnx  # noqa: E402
@@ -89,3 +90,20 @@ def test_export_of_a_subset_and_bad_requests(tmp_path):
     (tmp_path / "junk.onnx").write_bytes(b"not onnx")
     assert main(["stage", str(REFERENCE / "end_to_end" / "shhs1-golden.edf"), "--model", str(tmp_path / "junk.onnx"),
                  "--out", str(tmp_path)]) == 2  # fmt: skip
+
+
+@pytest.mark.parametrize(("metadata", "message"), [("{not json", "metadata is damaged"),
+                                                   ('{"signals": ["FOO"], "num_classes": 4}', "metadata is damaged"),
+                                                   ('{"signals": ["EOG-L"], "num_classes": 4}', "do not match")])  # fmt: skip
+def test_a_file_with_damaged_metadata_is_refused_naming_it(exported, tmp_path, metadata, message):
+    import onnx
+
+    graph = onnx.load(exported)
+    for prop in graph.metadata_props:
+        if prop.key == "wav2sleep":
+            prop.value = metadata
+    damaged = tmp_path / "damaged.onnx"
+    onnx.save(graph, damaged)
+    with pytest.raises(ModelLoadError, match=message) as caught:
+        OnnxModel(damaged)
+    assert str(damaged) in str(caught.value)

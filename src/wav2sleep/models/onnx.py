@@ -126,11 +126,21 @@ class OnnxModel:
         raw = self.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         if raw is None:
             raise ModelLoadError(f"{self.path}: no wav2sleep metadata; export it with `wav2sleep export --onnx`")
-        meta: dict[str, Any] = json.loads(raw)
-        self.signals: tuple[str, ...] = tuple(meta["signals"])
-        self.num_classes: int = int(meta["num_classes"])
-        self.contract = InputContract.from_dict(meta["contract"]) if meta.get("contract") else InputContract()
-        self.config: dict = meta.get("config") or {}
+        try:
+            meta: dict[str, Any] = json.loads(raw)
+            self.signals: tuple[str, ...] = tuple(meta["signals"])
+            for name in self.signals:
+                signal_spec(name)
+            self.num_classes: int = int(meta["num_classes"])
+            self.contract = InputContract.from_dict(meta["contract"]) if meta.get("contract") else InputContract()
+            self.config: dict = meta.get("config") or {}
+        except Exception as exc:  # noqa: BLE001 - any damage to the metadata is the file's fault
+            raise ModelLoadError(f"{self.path}: its wav2sleep metadata is damaged ({type(exc).__name__}: {exc}); "
+                                 "export the model again") from exc  # fmt: skip
+        inputs = {i.name for i in self.session.get_inputs()}
+        if not {*self.signals, "present"} <= inputs:
+            raise ModelLoadError(f"{self.path}: the graph's inputs ({', '.join(sorted(inputs))}) do not match its "
+                                 f"metadata's signals ({', '.join(self.signals)})")  # fmt: skip
 
     def __call__(self, x: dict[str, torch.Tensor], present: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         unknown = [s for s in x if s not in self.signals]
