@@ -1,8 +1,10 @@
 """``wav2sleep train`` as a Hydra application, driven through the command line as users type it."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -119,3 +121,27 @@ def test_train_turns_on_huge_page_allocations_before_torch_loads_unless_told_not
                               timeout=300)  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip().splitlines()[-1] == f"THP {expected}"
+
+
+def test_sigterm_exits_non_zero_and_keeps_the_best_model_so_far(train_store, tiny_overrides, tmp_path):
+    import mlflow
+
+    from wav2sleep.models import load_model
+
+    cmd = [sys.executable, "-m", "wav2sleep", "train", *tiny_overrides, f"data_root={train_store}", "name=term",
+           "training.max_epochs=500", "training.patience=500"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    run = tmp_path / "outputs" / "term"
+    deadline = time.monotonic() + 300
+    while not (run / "checkpoints" / "last.ckpt").is_file():  # wait for the first validated epoch
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1][-3000:]
+        time.sleep(0.2)
+    time.sleep(1.0)  # into a later epoch
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in err, err[-3000:]
+    assert "training stopped by SIGTERM; the best model so far" in err and str(run / "model") in err
+    assert load_model(run / "model").signals == ("ECG", "THX")
+    client = mlflow.tracking.MlflowClient(f"sqlite:///{run / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("wav2sleep").experiment_id])
+    assert [r.info.status for r in runs] == ["KILLED"]

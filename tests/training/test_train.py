@@ -1,5 +1,7 @@
 """Short real trainings on synthetic nights: learning, MLflow, resume, best-checkpoint restore, DDP over gloo."""
 
+from pathlib import Path
+
 import mlflow
 import pytest
 import torch
@@ -57,6 +59,16 @@ def test_resume_equals_uninterrupted(tiny_config, tmp_path):
     runs = client.search_runs([client.get_experiment_by_name("wav2sleep").experiment_id])
     assert [r.info.run_id for r in runs] == [resumed["mlflow_run_id"]] and runs[0].info.status == "FINISHED"
     assert len(client.get_metric_history(resumed["mlflow_run_id"], "val_loss")) == 2  # epochs 0 and 1
+
+
+def test_resume_in_a_moved_folder_uses_its_own_checkpoints(tiny_config, tmp_path):
+    import shutil
+
+    train(tiny_config("training.max_epochs=1", f"output_dir={tmp_path / 'a'}"))
+    shutil.move(tmp_path / "a", tmp_path / "b")  # the checkpoints still name their old folder inside
+    resumed = train(tiny_config("training.max_epochs=2", f"output_dir={tmp_path / 'b'}", "resume=last"))
+    assert Path(resumed["best_checkpoint"]).parent == tmp_path / "b" / "checkpoints"
+    assert resumed["epochs"] == 2 and (tmp_path / "b" / "model" / "config.yaml").is_file()
 
 
 def test_resume_without_a_usable_checkpoint_is_a_one_line_error_before_mlflow(tiny_config, tmp_path):

@@ -163,18 +163,16 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         trainer.accumulate_grad_batches = _accumulation(int(cfg.target_batch_size), data.batch_size, world)
     try:
         trainer.fit(module, datamodule=data, ckpt_path=resume)
+    except SystemExit as exc:  # Lightning ends a fit stopped by SIGTERM (SIGTERMException) or Ctrl+C with SystemExit
+        logger.experiment.set_terminated(logger.run_id, "KILLED")
+        raise _stopped(exc, module, out, cfg) from None
     except BaseException:
         logger.experiment.set_terminated(logger.run_id, "FAILED")  # never left RUNNING
         raise
     if trainer.interrupted:
         logger.experiment.set_terminated(logger.run_id, "KILLED")
         raise Wav2SleepError(f"training interrupted; resume it with resume=last (checkpoints in {out / 'checkpoints'})")
-    best, best_score = _best_checkpoint(_newest_last(out / "checkpoints") or out / "checkpoints" / "last.ckpt")
-    # The best checkpoint really is what we keep and test (the reference restored the last one).
-    module.load_state_dict(torch.load(best, map_location="cpu", weights_only=False)["state_dict"])
-    model = module.model.cpu().eval()
-    model_dir = save_model(model, out / "model", training_data=f"{', '.join(cfg.datasets.train)} ({cfg.data_root})",
-                           extra={"best_checkpoint": best, "val_loss": best_score})  # fmt: skip
+    model, model_dir, best, best_score = _save_best(module, out, cfg)
     artifacts = {"model": model_dir}
     if type(model).__name__ == "Wav2Sleep" and model.config["encoder"].get("block", "strided") == "strided":
         artifacts["model_published"] = save_published(model, out / "model_published")
@@ -200,6 +198,31 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                "mlflow_run_id": logger.run_id, "tracking_uri": tracking_uri, "results": results}  # fmt: skip
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
     return summary
+
+
+def _save_best(module: torch.nn.Module, out: Path, cfg: DictConfig) -> tuple[torch.nn.Module, Path, str, float | None]:
+    """Load the run's best checkpoint into ``module`` and save its model as ``out/model``: (model, folder, best
+    checkpoint, its val_loss). The best checkpoint really is what we keep and test (the reference kept the last)."""
+    best, best_score = _best_checkpoint(_newest_last(out / "checkpoints") or out / "checkpoints" / "last.ckpt")
+    module.load_state_dict(torch.load(best, map_location="cpu", weights_only=False)["state_dict"])
+    model = module.model.cpu().eval()
+    model_dir = save_model(model, out / "model", training_data=f"{', '.join(cfg.datasets.train)} ({cfg.data_root})",
+                           extra={"best_checkpoint": best, "val_loss": best_score})  # fmt: skip
+    return model, model_dir, best, best_score
+
+
+def _stopped(exc: SystemExit, module: torch.nn.Module, out: Path, cfg: DictConfig) -> Wav2SleepError:
+    """The error for a fit that a signal stopped, once the best model so far is saved (when an epoch was validated)."""
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+    why = "SIGTERM" if isinstance(exc, SIGTERMException) else "an interrupt"
+    if _newest_last(out / "checkpoints") is None:
+        return Wav2SleepError(f"training stopped by {why} before its first validation: no model to save "
+                              f"(output folder {out})")  # fmt: skip
+    _, model_dir, _, score = _save_best(module, out, cfg)
+    loss = "unknown" if score is None else f"{score:.4g}"
+    return Wav2SleepError(f"training stopped by {why}; the best model so far (val_loss {loss}) is saved in "
+                          f"{model_dir}; resume=last continues the run")  # fmt: skip
 
 
 def _initialise(model: torch.nn.Module, source: str) -> None:
@@ -306,7 +329,10 @@ def _best_checkpoint(last: Path) -> tuple[str, float | None]:
     for key, value in state.get("callbacks", {}).items():
         if key.startswith("ModelCheckpoint") and value.get("best_model_path"):
             score = value.get("best_model_score")
-            return value["best_model_path"], None if score is None else float(score)
+            best = Path(value["best_model_path"])
+            if not best.is_file():  # a run moved or copied to another folder: the file beside ``last``
+                best = last.parent / best.name
+            return str(best if best.is_file() else last), None if score is None else float(score)
     return str(last), None
 
 
