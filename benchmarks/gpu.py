@@ -38,6 +38,21 @@ def _batch(n: int, device):
             torch.randint(0, 4, (n, EPOCHS), device=device))  # fmt: skip
 
 
+def _seconds_per_call(fn, repeats: int, device) -> float:
+    """Mean seconds per call of ``fn`` on the GPU after one warm-up call (cuDNN autotuning, allocator), with the
+    device's peak-memory counter reset first."""
+    import torch
+
+    torch.cuda.reset_peak_memory_stats(device)
+    fn()
+    torch.cuda.synchronize(device)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    torch.cuda.synchronize(device)
+    return (time.perf_counter() - t0) / repeats
+
+
 def _train_rate(precision: str, batch: int, steps: int, device) -> dict:
     """Nights per second of training steps at ``batch`` (raises torch.OutOfMemoryError when it does not fit)."""
     import torch
@@ -63,14 +78,7 @@ def _train_rate(precision: str, batch: int, steps: int, device) -> dict:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
-    torch.cuda.reset_peak_memory_stats(device)
-    step()  # warm-up (cuDNN autotuning, allocator)
-    torch.cuda.synchronize(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    torch.cuda.synchronize(device)
-    seconds = (time.perf_counter() - t0) / steps
+    seconds = _seconds_per_call(step, steps, device)
     return {"batch": batch, "step_s": round(seconds, 4), "nights_per_s": round(batch / seconds, 2),
             "peak_gb": round(torch.cuda.max_memory_allocated(device) / 1e9, 2)}  # fmt: skip
 
@@ -120,19 +128,12 @@ def _infer_rate(precision: str, batch: int, repeats: int, device) -> dict:
     model = create_model("wav2sleep").to(device).eval()
     x, _ = _batch(batch, device)
     dtype = torch.bfloat16 if precision == "bf16" else None
-    torch.cuda.reset_peak_memory_stats(device)
 
     def forward() -> None:
         with torch.inference_mode(), torch.autocast("cuda", dtype=dtype, enabled=dtype is not None):
             model(x)
 
-    forward()
-    torch.cuda.synchronize(device)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        forward()
-    torch.cuda.synchronize(device)
-    seconds = (time.perf_counter() - t0) / repeats
+    seconds = _seconds_per_call(forward, repeats, device)
     return {"batch": batch, "forward_s": round(seconds, 4), "nights_per_s": round(batch / seconds, 1),
             "peak_gb": round(torch.cuda.max_memory_allocated(device) / 1e9, 2)}  # fmt: skip
 
