@@ -159,11 +159,11 @@ def night_labels(store: Path, rows: list[dict]) -> dict[str, np.ndarray]:
     return {item["session"]: item["labels"].numpy() for item in NightDataset(store, rows, ("IBI",), 4)}
 
 
-def hrv_baseline(store: Path, folds: int, kind: str, seed: int, features: dict[str, np.ndarray]) -> dict:
+def hrv_baseline(store: Path, folds: int, kind: str, seed: int, features: dict[str, np.ndarray],
+                 labels: dict[str, np.ndarray]) -> dict:  # fmt: skip
     """Every night predicted by a ``kind`` classifier trained on the other subjects' epochs of its fold:
     {4: session -> (labels, 4-class prediction), 3: session -> (3-class labels, 3-class prediction)}."""
     rows = read_manifest(store)
-    labels = night_labels(store, rows)
     out: dict[int, dict] = {4: {}, 3: {}}
     for fold in range(folds):
         split = read_split(store, f"subject-fold{fold}")
@@ -180,9 +180,8 @@ def hrv_baseline(store: Path, folds: int, kind: str, seed: int, features: dict[s
     return out
 
 
-def session_features(store: Path) -> dict[str, np.ndarray]:
+def session_features(labels: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """session -> its HRV features, one row per epoch of the store's night (beat times from the .rr file)."""
-    labels = night_labels(store, read_manifest(store))
     return {s: hrv_features(read_beat_table(SLPDB / f"{s}.rr")[0], len(y)) for s, y in labels.items()}
 
 
@@ -202,10 +201,11 @@ def main() -> None:
     seeds = list(range(args.seeds))
     result: dict = {"benchmark": "slpdb", "records": len(sessions), "folds": args.folds, "seeds": seeds}
     t0 = time.perf_counter()
-    features = session_features(store)
+    labels = night_labels(store, read_manifest(store))
+    features = session_features(labels)
     result["hrv_features_seconds"] = round(time.perf_counter() - t0, 1)
     for kind in ("logistic", "boosting"):
-        runs = [hrv_baseline(store, args.folds, kind, seed, features) for seed in seeds]
+        runs = [hrv_baseline(store, args.folds, kind, seed, features, labels) for seed in seeds]
         for classes in (4, 3):
             result[f"hrv_{kind}_{classes}class"] = over_seeds([summary([r[classes][s] for s in sessions], classes)
                                                                for r in runs])  # fmt: skip
@@ -229,7 +229,6 @@ def main() -> None:
             "pretrained_fine_tuned_4class": over_seeds([summary([p[s] for s in sessions], 4) for p in tuned]),
             "pretrained_fine_tuned_3class": over_seeds([summary([_three(*p[s]) for s in sessions], 3) for p in tuned]),
         })  # fmt: skip
-    labels = night_labels(store, read_manifest(store))
     baseline = sleepecg_baseline({s: len(labels[s]) for s in sessions})
     if baseline is not None:
         pairs = []

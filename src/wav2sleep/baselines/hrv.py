@@ -44,7 +44,7 @@ FEATURES = {
         "LF_HF_ratio",
         "LF_norm",
         "HF_norm",
-    ),  # fmt: skip
+    ),
     "10min": ("meanNN", "SDNN", "RMSSD", "SD2", "LF", "HF", "LF_HF_ratio"),
     "51min": ("VLF",),
 }

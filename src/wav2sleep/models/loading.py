@@ -94,7 +94,7 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
     (``allocator.keep_large_buffers``): 2.7x faster inference on 10-h nights, but more memory in training.
 
     ``backend="onnxruntime"`` (extra ``onnx``) returns an ``OnnxModel``: a ``.onnx`` file written by
-    ``wav2sleep export`` is loaded as it is; a model folder is exported first (to a temporary file, ~15 s).
+    ``wav2sleep export`` is loaded as it is; a model folder is exported first (to a temporary file, 30-45 s here).
     """
     if backend not in BACKENDS:
         raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
