@@ -49,11 +49,11 @@ def _inject(night, rng: np.random.Generator, lead_off: str) -> tuple[dict, np.nd
 
 
 def _scores(y: np.ndarray, p: np.ndarray, where: np.ndarray) -> dict:
-    from sklearn.metrics import accuracy_score, cohen_kappa_score
+    from wav2sleep.scoring import accuracy, cohens_kappa, confusion_matrix
 
     keep = where & (y >= 0) & (p >= 0)
-    return {"kappa": round(float(cohen_kappa_score(y[keep], p[keep])), 3),
-            "accuracy": round(float(accuracy_score(y[keep], p[keep])), 3)}  # fmt: skip
+    cm = confusion_matrix(y[keep], p[keep], 4)
+    return {"kappa": round(cohens_kappa(cm), 3), "accuracy": round(accuracy(cm), 3)}
 
 
 def main() -> int:
