@@ -30,7 +30,7 @@ def _run_case(case: str, repeats: int, epochs: int) -> dict:
     import torch
 
     from wav2sleep.models import create_model
-    from wav2sleep.models.allocator import keep_large_buffers
+    from wav2sleep.models.allocator import large_buffers_kept
 
     torch.set_num_threads(2)
     torch.manual_seed(0)
@@ -41,12 +41,11 @@ def _run_case(case: str, repeats: int, epochs: int) -> dict:
         return {s: torch.randn(n, epochs * RATES[s]) for s in signals}
 
     if case.startswith("eval"):
-        keep_large_buffers()  # as load_model does for inference
         model.eval()
         x = batch(1, ["ECG"] if case == "eval_ecg" else RATES)
 
         def step():
-            with torch.inference_mode():
+            with torch.inference_mode(), large_buffers_kept():  # as inference does
                 model(x)
 
     else:

@@ -1,18 +1,25 @@
 """`wav2sleep stage` wall time on one 10-h EDF with ECG, PPG, ABD, THX (MESA rates), including statistics, every
-export and the HTML report, with the published cardio checkpoint folder; as a fresh command (median of runs)."""
+export, the HTML report and agreement with a scorer's NSRR XML found beside it (``--reference auto``), with the
+published cardio checkpoint folder; as a fresh command (median of runs). The breakdown per phase (medians over
+the runs) comes from the command's own ``-v`` timings (``wav2sleep.inference.timing``); ``startup_s`` is the rest:
+starting Python, importing PyTorch and the libraries."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
 from common import machine, timed
+from wav2sleep.inference.timing import TIMINGS_PREFIX
 from wav2sleep.synth import simulate_night, write_edf
+from wav2sleep.synth.annotations import write_nsrr_xml
 from wav2sleep.synth.layouts import LAYOUTS
 
 MODEL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "checkpoints" / "wav2sleep-cardio"
@@ -26,13 +33,32 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     night = simulate_night(0, hours, eog=False, rates=LAYOUTS["mesa"].rates)
     labels = {"ECG": "EKG", "PPG": "Pleth", "ABD": "Abdo", "THX": "Thor"}
+    start = datetime(2020, 1, 1, 22)
     edf = write_edf(tmp / "night.edf", [(labels[s], x, r, "mV" if s == "ECG" else "")
-                                        for s, (x, r) in night.waveforms.items()], datetime(2020, 1, 1, 22))  # fmt: skip
-    cmd = [sys.executable, "-m", "wav2sleep", "stage", str(edf), "--model", str(MODEL), "--out", str(tmp / "out")]
-    wall = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), 2 if args.quick else 5)
+                                        for s, (x, r) in night.waveforms.items()], start)  # fmt: skip
+    write_nsrr_xml(tmp / "night-nsrr.xml", night.stages, start)
+    cmd = [sys.executable, "-m", "wav2sleep", "stage", str(edf), "--model", str(MODEL), "--out", str(tmp / "out"),
+           "--reference", "auto"]  # fmt: skip
+    phases: list[dict] = []
+
+    def run() -> None:
+        started = time.perf_counter()
+        done = subprocess.run([*cmd[:3], "-v", *cmd[3:]], check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        seen = {}
+        for line in done.stderr.splitlines():
+            if TIMINGS_PREFIX in line:
+                seen.update(json.loads(line.split(TIMINGS_PREFIX, 1)[1])["seconds"])
+        seen["startup"] = wall - sum(seen.values())
+        phases.append(seen)
+
+    wall = timed(run, 2 if args.quick else 5)
+    breakdown = {f"{k}_s": round(statistics.median(p[k] for p in phases), 4) for k in phases[0]}
     help_time = timed(lambda: subprocess.run([sys.executable, "-m", "wav2sleep", "stage", "--help"], check=True,
                                              capture_output=True), 3)  # fmt: skip
-    print(json.dumps({"benchmark": "stage", "hours": hours, "signals": list(labels), "command_wall": wall,
+    print(json.dumps({"benchmark": "stage", "hours": hours, "signals": list(labels), "reference": "auto (NSRR XML)",
+                      "command_wall": wall,
+                      "breakdown": breakdown,
                       "help_wall": help_time, "outputs": sorted(p.name for p in (tmp / "out").iterdir()),
                       "machine": machine()}))  # fmt: skip
 

@@ -135,34 +135,46 @@ USABILITY_RULES = {
 }
 
 
+def _epoch_sums(x: np.ndarray, bounds: np.ndarray, rails: tuple[float, float]) -> np.ndarray:
+    """Per epoch (``bounds``: sample index of each epoch edge): finite samples, their sum, sum of squares and the
+    samples at either rail -> float64 [4, n_epochs]. Computed over blocks of about 2**20 samples: full-night float64
+    temporaries are page-faulted in at a cost that outweighs the arithmetic (1.2 s -> 0.1 s for a 10-h 256-Hz ECG)."""
+    n_epochs = bounds.shape[0] - 1
+    sums = np.zeros((4, n_epochs))
+    lo, hi = rails
+    first = 0
+    while first < n_epochs:
+        last = int(np.searchsorted(bounds, bounds[first] + 2**20, side="right")) - 1
+        last = min(max(last, first + 1), n_epochs)
+        segment = x[bounds[first] : bounds[last]]
+        if segment.size:
+            starts = np.minimum(bounds[first:last] - bounds[first], segment.size - 1)
+            filled = np.diff(bounds[first : last + 1]) > 0  # reduceat gives the next sample for an empty epoch
+            finite = np.isfinite(segment)
+            clean = np.where(finite, segment, 0.0).astype(np.float64)
+            at_rails = finite & ((segment == lo) | (segment == hi))
+            for row, values in enumerate((finite, clean, clean * clean, at_rails)):
+                sums[row, first:last] = np.add.reduceat(values, starts, dtype=np.float64) * filled
+        first = last
+    return sums
+
+
 def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> tuple[np.ndarray, dict[str, int]]:
     """Which 30-s epochs of ``x`` (physical units, NaN = missing) are usable -> (bool [n_epochs], epochs failing each
     rule). Rules: ``USABILITY_RULES``, plus for ECG/EOG an epoch standard deviation above a third of the implausible
     amplitude (``IMPLAUSIBLE_MV``: 6.7 mV ECG, 3.3 mV EOG). Epochs past the end of ``x`` are unusable (missing)."""
     bounds = np.minimum(np.round(np.arange(n_epochs + 1) * EPOCH_SECONDS * rate).astype(np.int64), x.shape[0])
     lengths = np.diff(bounds)
-    starts = np.minimum(bounds[:-1], max(x.shape[0] - 1, 0))
-    finite = np.isfinite(x)
-    clean = np.where(finite, x, 0.0).astype(np.float64)
-
-    def per_epoch(values: np.ndarray) -> np.ndarray:  # sums over each epoch's samples (0 for epochs past the end)
-        return np.add.reduceat(values, starts) * (lengths > 0) if x.size else np.zeros(n_epochs)
-
-    count = per_epoch(finite.astype(np.int64))
-    total = per_epoch(clean)
-    squares = per_epoch(clean * clean)
+    any_finite = x.size > 0 and bool(np.isfinite(x).any())
+    lo, hi = (float(np.nanmin(x)), float(np.nanmax(x))) if any_finite else (np.nan, np.nan)
+    count, total, squares, rails = _epoch_sums(x, bounds, (lo, hi))
     safe = np.maximum(count, 1)
     std = np.sqrt(np.maximum(squares / safe - (total / safe) ** 2, 0.0))
     reasons = {"missing": count < (1 - USABILITY_RULES["missing"]) * np.maximum(lengths, 1)}
     scored = ~reasons["missing"]
     typical = float(np.median(std[scored])) if scored.any() else 0.0
     reasons["flat"] = scored & ((std == 0) | (std < USABILITY_RULES["flat"] * typical))
-    if finite.any() and x.size:
-        lo, hi = float(np.min(clean[finite])), float(np.max(clean[finite]))
-        rails = per_epoch((finite & ((x == lo) | (x == hi))).astype(np.int64))
-        reasons["clipped"] = scored & (rails > USABILITY_RULES["clipped"] * np.maximum(count, 1)) & (hi > lo)
-    else:
-        reasons["clipped"] = np.zeros(n_epochs, dtype=bool)
+    reasons["clipped"] = scored & (rails > USABILITY_RULES["clipped"] * safe) & (hi > lo)
     extreme = scored & (std > USABILITY_RULES["extreme"] * typical) if typical > 0 else np.zeros(n_epochs, bool)
     limit = IMPLAUSIBLE_MV.get(signal)
     if limit is not None:

@@ -470,7 +470,8 @@ class Hypnogram:
         edges = np.flatnonzero(np.diff(codes)) + 1
         starts = np.r_[0, edges]
         ends = np.r_[edges, len(codes)]
-        return [(int(s), int(e - s), self.stages[s]) for s, e in zip(starts, ends, strict=True)]
+        stages = self.stages  # built once: the property makes a new list on every access
+        return [(int(s), int(e - s), stages[s]) for s, e in zip(starts, ends, strict=True)]
 
     def to_bids_events(self, path: str | Path) -> Path:
         """BIDS ``events.tsv``: onset (s from the recording start), duration, trial_type ``sleep_stage_<label>``."""

@@ -1,6 +1,7 @@
 """``wav2sleep stage`` batches never die of one input, say what happened on stderr, and never overwrite outputs."""
 
 import json
+import logging
 import shutil
 from datetime import datetime
 
@@ -165,3 +166,17 @@ def test_stage_help_lists_every_input_type_and_output_format():
     from wav2sleep.io.recording import READERS
 
     assert all(ext in EPILOG for ext in READERS) and all(f"  {fmt}  " in EPILOG for fmt in FORMATS)
+
+
+def test_verbose_logs_the_time_of_each_phase(tmp_path, caplog, model, recording):
+    caplog.set_level(logging.INFO, logger="wav2sleep.timings")  # what -v shows on stderr
+    code = main(["-v", "stage", str(recording), "--model", str(model), "--out", str(tmp_path), "--formats", "json,png"])
+    assert code == 0
+    lines = [
+        json.loads(r.getMessage().split("timings ", 1)[1]) for r in caplog.records if r.name == "wav2sleep.timings"
+    ]
+    assert [line["of"] for line in lines] == [str(model), str(recording)]
+    assert set(lines[0]["seconds"]) == {"load_model"}
+    phases = lines[1]["seconds"]
+    assert set(phases) == {"read", "resample_qc", "model", "statistics", "exports", "report"}
+    assert all(v >= 0 for v in phases.values()) and phases["model"] > 0

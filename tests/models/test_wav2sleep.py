@@ -151,8 +151,9 @@ def test_checkpointing_changes_memory_not_results():
 def test_large_buffers_stay_in_the_heap_on_glibc():
     import platform
 
-    from wav2sleep.models.allocator import keep_large_buffers
+    from wav2sleep.models.allocator import large_buffers_kept
 
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt tuning applies to glibc only")
-    assert keep_large_buffers() is True
+    with large_buffers_kept() as kept:
+        assert kept is True

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.onnx.endswith(".onnx"):
         raise ConfigError(f"--onnx takes a file name ending in .onnx, got {args.onnx!r}")
-    net = load_model(args.model, tune_heap=False)
+    net = load_model(args.model)
     signals = parse_signals(args.signals) if args.signals else None
     start = time.perf_counter()
     path = export_onnx(net, args.onnx, signals)

@@ -90,9 +90,13 @@ def run(args: argparse.Namespace) -> int:
     from wav2sleep.inference.cohort import cohort_row
     from wav2sleep.inference.report import write_outputs
     from wav2sleep.inference.stage import stage
+    from wav2sleep.inference.timing import PhaseTimer
     from wav2sleep.models import load_model
 
+    loading = PhaseTimer()
     model = load_model(args.model, device=args.device, contract=overrides, backend=args.backend)
+    loading.lap("load_model")
+    loading.log(str(args.model))
     failed = len(skipped)
     cohort = [cohort_row(path, None, f"failed: {reason}") for path, reason in skipped]
     from tqdm import tqdm
@@ -101,11 +105,14 @@ def run(args: argparse.Namespace) -> int:
     bar = tqdm(names.items(), total=len(names), desc="stage", unit="recording", file=sys.stderr,
                disable=len(names) < 2 or not sys.stderr.isatty())  # fmt: skip
     for path, name in bar:
+        timer = PhaseTimer()
         try:
             hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device,
-                        gate=not args.no_gating, reference=args.reference)  # fmt: skip
+                        gate=not args.no_gating, reference=args.reference, timer=timer)  # fmt: skip
             hyp.metadata["model"] = args.model
-            written = write_outputs(hyp, out / name.parent, name.name, formats, args.edf_per_epoch)
+            stats = hyp.sleep_statistics()
+            timer.lap("statistics")
+            written = write_outputs(hyp, out / name.parent, name.name, formats, args.edf_per_epoch, timer)
         except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
             failed += 1
             if getattr(args, "verbose", 0):
@@ -115,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wav2sleep stage: failed {where}{message}", file=sys.stderr)
             cohort.append(cohort_row(path, None, f"failed: {message}"))
             continue
-        stats = hyp.sleep_statistics()
+        timer.log(str(path))
         used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
         print(f"{path}: {hyp.n_epochs} epochs, TST {stats['TST']:.0f} min, SE {stats['SE']:.0f} %, "
               f"channels {used}; wrote {', '.join(str(p) for p in written.values())}")  # fmt: skip

@@ -13,6 +13,7 @@ import numpy as np
 from wav2sleep.contract import OURS, InputContract
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
+from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.signals import EPOCH_SECONDS, SIGNAL_NAMES, is_alias, pick_channel
 
@@ -31,9 +32,11 @@ class PreparedRecording:
 
 
 def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mapping[str, str] | None = None,
-                      contract: InputContract = OURS) -> PreparedRecording:  # fmt: skip
+                      contract: InputContract = OURS, timer: PhaseTimer | None = None) -> PreparedRecording:  # fmt: skip
     """Read the channels of ``path`` that carry ``signals`` (by name; ``channels`` maps signal -> label to
-    override) and return them at the model rates, whole 30-s epochs, resampled and scaled as ``contract`` says."""
+    override) and return them at the model rates, whole 30-s epochs, resampled and scaled as ``contract`` says.
+    ``timer`` gets the phases ``read`` and ``resample_qc``."""
+    timer = timer or PhaseTimer()
     path = Path(path)
     overrides = dict(channels or {})
     labels = channel_labels(path)
@@ -44,6 +47,7 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
                              expected=f"one of {', '.join(signals)} (by name, or --channel SIGNAL=LABEL)",
                              found=", ".join(labels))  # fmt: skip
     recording = read_recording(path, list(dict.fromkeys(picked.values())))
+    timer.lap("read")
     notes = _override_notes(overrides, picked)
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
@@ -51,6 +55,7 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
     samples, meta, warnings = model_rate_signals({s: recording.channels[label] for s, label in picked.items()},
                                                  n_epochs, contract.resample, contract.grid, contract.scaling)  # fmt: skip
     usable = {s: m.pop("usable") for s, m in meta.items()}
+    timer.lap("resample_qc")
     return PreparedRecording(path, samples, usable, n_epochs, recording.start, meta,
                              [*notes, *recording.warnings, *warnings])  # fmt: skip
 

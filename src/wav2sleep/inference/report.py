@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from wav2sleep.hypnogram import Hypnogram, describe_statistic
+from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.plotting import pyplot, save_figure
 from wav2sleep.store import write_text_atomic
 
@@ -155,8 +156,10 @@ def check_formats(formats) -> None:
 
 
 def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS,
-                  edf_per_epoch: bool = False) -> dict[str, Path]:  # fmt: skip
-    """Write the requested formats as ``out_dir/name.<ext>``; returns format -> path."""
+                  edf_per_epoch: bool = False, timer: PhaseTimer | None = None) -> dict[str, Path]:  # fmt: skip
+    """Write the requested formats as ``out_dir/name.<ext>``; returns format -> path. ``timer`` gets the phases
+    ``exports`` (CSV, JSON, BIDS, EDF+) and ``report`` (figure and HTML)."""
+    timer = timer or PhaseTimer()
     out = Path(out_dir)
     check_formats(formats)
     paths: dict[str, Path] = {}
@@ -171,8 +174,10 @@ def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=
         paths["bids"] = hypnogram.to_bids_hypnogram(out / bids_name(name, "hypnogram"))
     if "edf" in formats:
         paths["edf"] = hypnogram.to_edf_annotations(out / f"{name}.annotations.edf", per_epoch=edf_per_epoch)
+    timer.lap("exports")
     if "png" in formats or "html" in formats:
         paths["png"] = plot_night(hypnogram, out / f"{name}.hypnogram.png")
     if "html" in formats:
         paths["html"] = write_report(hypnogram, out / f"{name}.report.html", paths["png"])
+    timer.lap("report")
     return paths

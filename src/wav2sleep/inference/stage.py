@@ -14,6 +14,7 @@ from wav2sleep.errors import ConfigError
 from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.inference.prepare import prepare_recording
 from wav2sleep.inference.reference import find_reference, reference_hypnogram
+from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.inference.windows import predict_logits
 from wav2sleep.models import load_model, model_contract
 from wav2sleep.signals import parse_signals
@@ -25,7 +26,7 @@ __all__ = ["stage"]
 def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequence[str] | str | None = None,
           channels: Mapping[str, str] | None = None, device: str = "cpu",
           contract: Mapping[str, Any] | None = None, gate: bool = True,
-          reference: str | Path | None = None) -> Hypnogram:  # fmt: skip
+          reference: str | Path | None = None, timer: PhaseTimer | None = None) -> Hypnogram:  # fmt: skip
     """Stage a recording (EDF/EDF+, WFDB ``.hea``, CSV, parquet, NumPy) with a model (folder, ``hf://``, module).
 
     ``signals`` limits the model inputs (default: every model signal the recording has); ``channels`` maps a
@@ -42,7 +43,10 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
     ``reference``: a scoring of the same recording (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV), or ``"auto"`` to
     look for one beside the recording (``inference.reference``); the agreement (kappa, accuracy, per-stage F1,
     confusion, differences in every statistic) goes into ``metadata["agreement"]``.
+
+    ``timer`` gets the phases ``read``, ``resample_qc``, ``model`` and ``reference`` (``inference.timing``).
     """
+    timer = timer or PhaseTimer()
     loaded = not isinstance(model, (str, Path))  # a module, or an OnnxModel
     net = model if loaded else load_model(model, device=device)
     wanted = parse_signals(signals) if signals else net.signals
@@ -54,7 +58,7 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
         raise ConfigError(f"a channel is given for {', '.join(unused)}, which this staging does not use (signals: "
                           f"{', '.join(wanted)})")  # fmt: skip
     used = model_contract(net).with_overrides(contract, source="the caller")
-    prepared = prepare_recording(recording, wanted, channels, used)
+    prepared = prepare_recording(recording, wanted, channels, used, timer)
     usable = prepared.usable if gate else None
     logits = predict_logits(net, prepared.signals, prepared.n_epochs, used, device, usable)
     probs = torch.softmax(logits, dim=-1).numpy()
@@ -69,6 +73,7 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
                                "warnings": prepared.warnings, "contract": used.to_dict(),
                                "usable": {k: v.tolist() for k, v in prepared.usable.items()},
                                "model": type(model).__name__ if loaded else str(model)})  # fmt: skip
+    timer.lap("model")
     if reference is not None:
         path = find_reference(recording) if str(reference) == "auto" else Path(reference)
         if path is None:
@@ -77,4 +82,5 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
             scored, notes = reference_hypnogram(path, prepared.n_epochs, prepared.start)
             prepared.warnings.extend(f"reference {path.name}: {n}" for n in notes)
             hypnogram.metadata["agreement"] = {"reference": str(path), **hypnogram.agreement(scored)}
+        timer.lap("reference")
     return hypnogram

@@ -23,6 +23,7 @@ from torch import nn
 
 from wav2sleep.contract import InputContract
 from wav2sleep.data.transforms import normalise
+from wav2sleep.models.allocator import large_buffers_kept
 from wav2sleep.signals import EPOCH_SECONDS, signal_spec
 
 __all__ = ["window_spans", "window_owners", "original_predict_order", "predict_logits"]
@@ -71,7 +72,8 @@ def original_predict_order(samples_per_epoch: list[int], n_epochs: int) -> list[
 def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int, contract: InputContract,
                    device: str | torch.device = "cpu", usable: dict[str, np.ndarray] | None = None) -> torch.Tensor:  # fmt: skip
     """``signals`` {name: un-normalised float32 samples at the model rate, ``n_epochs`` epochs} -> logits [E, C]
-    (``usable``: {name: bool [E]} for quality gating)."""
+    (``usable``: {name: bool [E]} for quality gating). The forward passes keep their buffers in the heap
+    (``models.allocator``)."""
     spans = window_spans(n_epochs, contract.window_epochs, contract.overlap_epochs)
     owners = window_owners(n_epochs, spans)
     out = torch.full((n_epochs, net.num_classes), float("nan"))
@@ -98,7 +100,7 @@ def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int
                 piece = piece[orders[k]]
             valid = length * spe
             inputs[name] = torch.from_numpy(normalise(piece, contract.normalisation, spe / EPOCH_SECONDS, valid))
-        with torch.inference_mode():
+        with torch.inference_mode(), large_buffers_kept():
             logits = net({k: v[None].to(device) for k, v in inputs.items()}, present)[0, :length].float().cpu()
         take = np.nonzero(owners[a:b] == i)[0]
         out[a + take] = logits[take]

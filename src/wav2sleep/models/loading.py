@@ -16,7 +16,6 @@ from torch import nn
 
 from wav2sleep.contract import PUBLISHED
 from wav2sleep.errors import ConfigError, ModelLoadError
-from wav2sleep.models.allocator import keep_large_buffers
 from wav2sleep.models.registry import build, model_contract
 from wav2sleep.stages import class_labels
 from wav2sleep.store.atomic import atomic_path, write_text_atomic
@@ -84,14 +83,11 @@ def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
 
 def load_model(source: str | Path, device: str | torch.device = "cpu", *, revision: str | None = None,
                cache_dir: str | Path | None = None, local_files_only: bool = False,
-               tune_heap: bool = True, contract: dict[str, Any] | None = None, backend: str = "torch") -> nn.Module:  # fmt: skip
+               contract: dict[str, Any] | None = None, backend: str = "torch") -> nn.Module:  # fmt: skip
     """Load a model folder (ours or the published format; path or ``hf://user/repo``) in eval mode.
 
     The model carries its input contract (``model.contract``: saved in our folders, the original's for published
     ones); ``contract`` overrides fields of it, with a warning (experts only).
-
-    With ``tune_heap`` (for inference) it also keeps night-long tensor buffers in the process heap
-    (``allocator.keep_large_buffers``): 2.7x faster inference on 10-h nights, but more memory in training.
 
     ``backend="onnxruntime"`` (extra ``onnx``) returns an ``OnnxModel``: a ``.onnx`` file written by
     ``wav2sleep export`` is loaded as it is; a model folder is exported first (to a temporary file, 30-45 s here).
@@ -101,8 +97,6 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
     if str(source).endswith(".onnx") or backend == "onnxruntime":
         return _load_onnx(source, device, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
                           contract=contract)  # fmt: skip
-    if tune_heap:
-        keep_large_buffers()
     folder = resolve_model_folder(source, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only)
     config_path = folder / CONFIG
     if not config_path.is_file():
@@ -155,7 +149,7 @@ def _load_onnx(source: str | Path, device: str | torch.device, contract: dict[st
         import tempfile
 
         with tempfile.TemporaryDirectory() as tmp:  # the session holds the graph once loaded
-            model = OnnxModel(export_onnx(load_model(source, tune_heap=False, **hub), Path(tmp) / "model.onnx"))
+            model = OnnxModel(export_onnx(load_model(source, **hub), Path(tmp) / "model.onnx"))
     elif not path.is_file():
         raise ModelLoadError(f"{path}: no such ONNX file")
     else:

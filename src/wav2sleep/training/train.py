@@ -230,7 +230,7 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
     from wav2sleep.models import load_model
 
     try:  # no heap tuning: it is for inference and costs memory in training
-        model.load_state_dict(load_model(source, tune_heap=False).state_dict())
+        model.load_state_dict(load_model(source).state_dict())
     except RuntimeError as exc:
         raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
 
