@@ -35,8 +35,9 @@ def _mallopt():
 def large_buffers_kept() -> Iterator[bool]:
     """Within: glibc's mmap threshold at 1 GiB and its trim threshold at 512 MiB (yields True if both took effect).
     After: allocations above 32 MB (night-long arrays) are mmapped again, as glibc's adaptive threshold would have
-    them; the trim threshold stays, so the next forward finds its buffers in the heap. Training does not use it: the retained heap raises a training step's peak memory
-    (with activation checkpointing, 3.9 GB -> 5.8 GB on two 10-h nights) more than it matters there."""
+    them; the trim threshold stays, so the next forward finds its buffers in the heap. Training does not use it:
+    the retained heap raises a training step's peak memory (with activation checkpointing, 3.9 GB -> 5.8 GB on two
+    10-h nights) more than it matters there."""
     mallopt = _mallopt()
     if mallopt is None:
         yield False
