@@ -120,9 +120,21 @@ def sleepecg_baseline(sessions: dict[str, np.ndarray]) -> dict[str, np.ndarray] 
     return out
 
 
+def three_class(y: np.ndarray) -> np.ndarray:
+    """4-class expert labels -> 3 classes (unscored stays -1)."""
+    return np.where(y >= 0, FOUR_TO_THREE[y.clip(0)], -1)
+
+
 def _three(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """4-class labels and predictions -> 3 classes (unscored stays -1)."""
-    return np.where(y >= 0, FOUR_TO_THREE[y.clip(0)], -1), FOUR_TO_THREE[p]
+    return three_class(y), FOUR_TO_THREE[p]
+
+
+def fold_sessions(store: Path, rows: list[dict], fold: int) -> tuple[list[str], list[str]]:
+    """(train and validation sessions, test sessions) of subject fold ``fold``."""
+    split = read_split(store, f"subject-fold{fold}")
+    test = [r["session"] for r in rows if split[(r["dataset"], r["session"])] == "test"]
+    return [r["session"] for r in rows if split[(r["dataset"], r["session"])] != "test"], test
 
 
 def _number(text: str) -> float | None:
@@ -166,16 +178,14 @@ def hrv_baseline(store: Path, folds: int, kind: str, seed: int, features: dict[s
     rows = read_manifest(store)
     out: dict[int, dict] = {4: {}, 3: {}}
     for fold in range(folds):
-        split = read_split(store, f"subject-fold{fold}")
-        test = [r["session"] for r in rows if split[(r["dataset"], r["session"])] == "test"]
-        train = [r["session"] for r in rows if split[(r["dataset"], r["session"])] != "test"]
+        train, test = fold_sessions(store, rows, fold)
         x = np.concatenate([features[s] for s in train])
         y4 = np.concatenate([labels[s] for s in train])
         scored = y4 >= 0
-        for classes, y in ((4, y4), (3, np.where(scored, FOUR_TO_THREE[y4.clip(0)], -1))):
+        for classes, y in ((4, y4), (3, three_class(y4))):
             model = make_classifier(kind, seed).fit(x[scored], y[scored])
             for s in test:
-                truth = labels[s] if classes == 4 else _three(labels[s], labels[s].clip(0))[0]
+                truth = labels[s] if classes == 4 else three_class(labels[s])
                 out[classes][s] = (truth, model.predict(features[s]).astype(int))
     return out
 
@@ -233,7 +243,7 @@ def main() -> None:
     if baseline is not None:
         pairs = []
         for s in sessions:
-            y3 = _three(labels[s], labels[s].clip(0))[0]
+            y3 = three_class(labels[s])
             keep = baseline[s] >= 0  # epochs sleepecg gives a stage for
             pairs.append((np.where(keep, y3, -1), baseline[s].clip(0)))
         result["sleepecg_wrn_gru_mesa_3class"] = summary(pairs, 3)

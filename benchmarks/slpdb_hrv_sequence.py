@@ -22,10 +22,10 @@ import torch
 from torch import nn
 
 from common import machine
-from slpdb import FOUR_TO_THREE, SLPDB, night_labels, over_seeds, summary
+from slpdb import SLPDB, fold_sessions, night_labels, over_seeds, summary, three_class
 from wav2sleep.baselines.hrv import hrv_features
 from wav2sleep.data.dataset import NightDataset
-from wav2sleep.data.splits import read_split, write_subject_folds
+from wav2sleep.data.splits import write_subject_folds
 from wav2sleep.heartbeats import RATE_HZ
 from wav2sleep.ingest.runner import ingest_folder
 from wav2sleep.models.sequence_mixer import SequenceMixer
@@ -46,7 +46,7 @@ def beats_from_grid(x: np.ndarray, fs: float) -> np.ndarray:
 
 def target(y: np.ndarray, classes: int) -> np.ndarray:
     """4-class expert labels (-1 unscored) as ``classes`` classes."""
-    return y if classes == 4 else np.where(y >= 0, FOUR_TO_THREE[y.clip(0)], -1)
+    return y if classes == 4 else three_class(y)
 
 
 class FeatureSequenceNet(nn.Module):
@@ -108,9 +108,7 @@ def main() -> None:
         for seed in range(args.seeds):
             pairs = {}
             for fold in range(args.folds):
-                split = read_split(store, f"subject-fold{fold}")
-                test = [r["session"] for r in rows if split[(r["dataset"], r["session"])] == "test"]
-                train = [r["session"] for r in rows if split[(r["dataset"], r["session"])] != "test"]
+                train, test = fold_sessions(store, rows, fold)
                 net = fit([(features[s], target(labels[s], classes)) for s in train], classes, seed, args)
                 with torch.no_grad():
                     for s in test:

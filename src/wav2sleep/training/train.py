@@ -229,7 +229,7 @@ def _initialise(model: torch.nn.Module, source: str) -> None:
     """Start from the weights of the model folder ``source`` (fine-tuning); it must have the same shapes."""
     from wav2sleep.models import load_model
 
-    try:  # no heap tuning: it is for inference and costs memory in training
+    try:
         model.load_state_dict(load_model(source).state_dict())
     except RuntimeError as exc:
         raise ConfigError(f"init_from={source}: its weights do not fit this model ({str(exc)[:300]})") from exc
