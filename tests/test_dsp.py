@@ -33,6 +33,24 @@ def test_linear_mode_is_the_reference_interpolation_and_aliases():
     assert start[0] == x[0]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_mode_equals_np_interp_bit_for_bit(dtype):
+    """The linear mode interpolates from each output sample's two neighbours (no night-long copies); it must give
+    exactly what np.interp over the float32 samples gives, missing (NaN) stretches and odd rates included."""
+    rng = np.random.default_rng(7)
+    for fs_in, fs_out in ((256.0, 1024 / 30), (25.0, 25.0), (10.0, 256 / 30), (37.3, 74.6), (1.0, 1024 / 30)):
+        for grid, shift in (("start", 0), ("end", 1)):
+            x = rng.standard_normal(3001).astype(dtype)
+            x[500:640] = np.nan
+            n_out = int(x.shape[0] * fs_out / fs_in) + 40  # runs past the last sample: zeros there
+            times = (np.arange(n_out) + shift) / fs_out
+            t_in = np.arange(x.shape[0]) / fs_in
+            expected = np.interp(times, t_in, x.astype(np.float32)).astype(np.float32)
+            expected[times > t_in[-1]] = 0.0
+            np.testing.assert_array_equal(resample(x, fs_in, fs_out, "linear", grid, n_out=n_out), expected)
+    assert resample(np.array([2.0]), 1.0, 2.0, "linear", n_out=3).tolist() == [2.0, 0.0, 0.0]
+
+
 @pytest.mark.parametrize("mode", ["soxr", "linear"])
 @pytest.mark.parametrize(("fs_in", "signal"), [(125.0, "ECG"), (256.0, "ECG"), (10.0, "THX"), (200.0, "EOG-L")])
 def test_model_rate_sample_j_sits_at_j_over_fs(mode, fs_in, signal):

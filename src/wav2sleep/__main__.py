@@ -1,5 +1,5 @@
 import sys
 
-from wav2sleep.cli.main import main
+from wav2sleep.cli.main import console
 
-sys.exit(main())
+sys.exit(console())

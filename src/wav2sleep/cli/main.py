@@ -10,6 +10,7 @@ environment problem. No traceback reaches the user unless asked for (``-v``): ev
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import pkgutil
@@ -99,5 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def console() -> int:
+    """The ``wav2sleep`` command (and ``python -m wav2sleep``): ``main``, then the process ends. Its objects are
+    frozen first, so that ending it skips a last garbage collection over all of PyTorch's (0.5-0.8 s here, as much
+    as reading and preparing a 10-h night)."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 HELP = "stage recordings (EDF, WFDB .hea, CSV, parquet, NumPy) with a model; write hypnograms and reports"
 EPILOG = """inputs (by extension; folders are searched recursively):
@@ -59,9 +60,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    import traceback
 
-    from wav2sleep.cli.main import describe_error
     from wav2sleep.contract import parse_overrides
     from wav2sleep.errors import ConfigError
     from wav2sleep.inference.batch import check_device, find_recordings, output_names
@@ -85,11 +84,10 @@ def run(args: argparse.Namespace) -> int:
     for path, reason in skipped:
         print(f"wav2sleep stage: failed {path}: {reason}", file=sys.stderr)
     out = check_writable(args.out)
+    prefetcher = _prefetcher(args, recordings, channels, overrides)  # before PyTorch loads, so that it overlaps
     check_device(args.device)
 
     from wav2sleep.inference.cohort import cohort_row
-    from wav2sleep.inference.report import write_outputs
-    from wav2sleep.inference.stage import stage
     from wav2sleep.inference.timing import PhaseTimer
     from wav2sleep.models import load_model
 
@@ -104,39 +102,87 @@ def run(args: argparse.Namespace) -> int:
     names = output_names(recordings)
     bar = tqdm(names.items(), total=len(names), desc="stage", unit="recording", file=sys.stderr,
                disable=len(names) < 2 or not sys.stderr.isatty())  # fmt: skip
-    for path, name in bar:
-        timer = PhaseTimer()
-        try:
-            hyp = stage(path, model, signals=args.signals, channels=channels, device=args.device,
-                        gate=not args.no_gating, reference=args.reference, timer=timer)  # fmt: skip
-            hyp.metadata["model"] = args.model
-            stats = hyp.sleep_statistics()
-            timer.lap("statistics")
-            written = write_outputs(hyp, out / name.parent, name.name, formats, args.edf_per_epoch, timer)
-        except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
-            failed += 1
-            if getattr(args, "verbose", 0):
-                traceback.print_exc()
-            message = describe_error(exc)
-            where = "" if message.startswith(str(path)) else f"{path}: "  # our errors name the file already
-            print(f"wav2sleep stage: failed {where}{message}", file=sys.stderr)
-            cohort.append(cohort_row(path, None, f"failed: {message}"))
-            continue
-        timer.log(str(path))
-        used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
-        print(f"{path}: {hyp.n_epochs} epochs, TST {stats['TST']:.0f} min, SE {stats['SE']:.0f} %, "
-              f"channels {used}; wrote {', '.join(str(p) for p in written.values())}")  # fmt: skip
-        if "agreement" in hyp.metadata:
-            a = hyp.metadata["agreement"]
-            print(f"  agreement with {a['reference']}: kappa {a['kappa']:.3f}, accuracy {100 * a['accuracy']:.1f} % over "
-                  f"{a['epochs_compared']} epochs; TST {a['statistics_difference']['TST']:+.1f} min vs the scorer")  # fmt: skip
-        for warning in hyp.metadata["warnings"]:
-            print(f"wav2sleep stage: {path}: {warning}", file=sys.stderr)
-        cohort.append(cohort_row(path, hyp, "staged", written))
+    try:
+        for path, name in bar:
+            failed += _stage_one(args, model, path, name, out, channels, formats, prefetcher, cohort)
+    finally:
+        if prefetcher is not None:
+            prefetcher.close()
     if len(cohort) > 1:
         _write_batch(out, cohort)
     print(f"{len(recordings) + len(skipped) - failed} staged, {failed} failed")
     return 1 if failed else 0
+
+
+def _stage_one(args: argparse.Namespace, model, path: Path, name: Path, out: Path, channels: dict[str, str],
+               formats: list[str], prefetcher, cohort: list[dict]) -> int:  # fmt: skip
+    """Stage one recording of a batch: its outputs, its line (stdout) and warnings (stderr), its cohort row -> 1 if it
+    failed (named on stderr), else 0."""
+    import sys
+    import traceback
+
+    from wav2sleep.cli.main import describe_error
+    from wav2sleep.inference.cohort import cohort_row
+    from wav2sleep.inference.report import write_outputs
+    from wav2sleep.inference.stage import stage
+    from wav2sleep.inference.timing import PhaseTimer
+
+    timer = PhaseTimer()
+    try:
+        source = prefetcher.take(path, timer) if prefetcher is not None else path
+        hyp = stage(source, model, signals=args.signals, channels=channels, device=args.device,
+                    gate=not args.no_gating, reference=args.reference, timer=timer)  # fmt: skip
+        hyp.metadata["model"] = args.model
+        stats = hyp.sleep_statistics()
+        timer.lap("statistics")
+        written = write_outputs(hyp, out / name.parent, name.name, formats, args.edf_per_epoch, timer)
+    except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
+        if getattr(args, "verbose", 0):
+            traceback.print_exc()
+        message = describe_error(exc)
+        where = "" if message.startswith(str(path)) else f"{path}: "  # our errors name the file already
+        print(f"wav2sleep stage: failed {where}{message}", file=sys.stderr)
+        cohort.append(cohort_row(path, None, f"failed: {message}"))
+        return 1
+    timer.log(str(path))
+    used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
+    print(f"{path}: {hyp.n_epochs} epochs, TST {stats['TST']:.0f} min, SE {stats['SE']:.0f} %, "
+          f"channels {used}; wrote {', '.join(str(p) for p in written.values())}")  # fmt: skip
+    if "agreement" in hyp.metadata:
+        a = hyp.metadata["agreement"]
+        print(f"  agreement with {a['reference']}: kappa {a['kappa']:.3f}, accuracy {100 * a['accuracy']:.1f} % over "
+              f"{a['epochs_compared']} epochs; TST {a['statistics_difference']['TST']:+.1f} min vs the scorer")  # fmt: skip
+    for warning in hyp.metadata["warnings"]:
+        print(f"wav2sleep stage: {path}: {warning}", file=sys.stderr)
+    cohort.append(cohort_row(path, hyp, "staged", written))
+    return 0
+
+
+def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict[str, str], overrides: dict):
+    """A helper process that prepares the recordings ahead (``inference.prefetch``) where it pays: PyTorch not yet
+    loaded or several recordings, and a local model folder whose signals and contract read without PyTorch
+    (experts' contract overrides: none). Else None: each recording is prepared when staged."""
+    import sys
+
+    from wav2sleep.errors import Wav2SleepError
+    from wav2sleep.models.folder import read_spec, spec_inputs
+    from wav2sleep.signals import parse_signals
+
+    folder = Path(args.model)
+    if not recordings or args.backend != "torch" or overrides or not folder.is_dir():
+        return None
+    if "torch" in sys.modules and len(recordings) < 2:  # nothing to overlap
+        return None
+    try:
+        inputs = spec_inputs(read_spec(folder)[0])
+    except Wav2SleepError:  # loading the model reports it
+        return None
+    if inputs is None:
+        return None
+    from wav2sleep.inference.prefetch import Prefetcher
+
+    model_signals, contract = inputs
+    return Prefetcher(recordings, parse_signals(args.signals) if args.signals else model_signals, channels, contract)
 
 
 def _write_batch(out, cohort: list[dict]) -> None:

@@ -17,7 +17,7 @@ from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.signals import EPOCH_SECONDS, SIGNAL_NAMES, is_alias, pick_channel
 
-__all__ = ["PreparedRecording", "prepare_recording"]
+__all__ = ["PreparedRecording", "prepare_recording", "preparation_key"]
 
 
 @dataclass
@@ -28,7 +28,13 @@ class PreparedRecording:
     n_epochs: int
     start: datetime | None
     channels: dict[str, dict]  # signal -> channel used, unit, native rate, QC flags
+    key: tuple  # preparation_key of the request it answers
     warnings: list[str] = field(default_factory=list)
+
+
+def preparation_key(signals: Sequence[str], channels: Mapping[str, str] | None, contract: InputContract) -> tuple:
+    """What a preparation depends on besides the file: equal keys give equal preparations."""
+    return tuple(signals), tuple(sorted((channels or {}).items())), contract
 
 
 def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mapping[str, str] | None = None,
@@ -57,7 +63,7 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
     usable = {s: m.pop("usable") for s, m in meta.items()}
     timer.lap("resample_qc")
     return PreparedRecording(path, samples, usable, n_epochs, recording.start, meta,
-                             [*notes, *recording.warnings, *warnings])  # fmt: skip
+                             preparation_key(signals, channels, contract), [*notes, *recording.warnings, *warnings])  # fmt: skip
 
 
 def _override_notes(overrides: Mapping[str, str], picked: Mapping[str, str]) -> list[str]:

@@ -12,7 +12,7 @@ from torch import nn
 
 from wav2sleep.errors import ConfigError
 from wav2sleep.hypnogram import Hypnogram
-from wav2sleep.inference.prepare import prepare_recording
+from wav2sleep.inference.prepare import PreparedRecording, preparation_key, prepare_recording
 from wav2sleep.inference.reference import find_reference, reference_hypnogram
 from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.inference.windows import predict_logits
@@ -23,11 +23,15 @@ from wav2sleep.stages import UNSCORED
 __all__ = ["stage"]
 
 
-def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequence[str] | str | None = None,
+def stage(recording: str | Path | PreparedRecording, model: str | Path | nn.Module, *, signals: Sequence[str] | str | None = None,
           channels: Mapping[str, str] | None = None, device: str = "cpu",
           contract: Mapping[str, Any] | None = None, gate: bool = True,
           reference: str | Path | None = None, timer: PhaseTimer | None = None) -> Hypnogram:  # fmt: skip
     """Stage a recording (EDF/EDF+, WFDB ``.hea``, CSV, parquet, NumPy) with a model (folder, ``hf://``, module).
+
+    ``recording`` may also be a ``PreparedRecording`` (``inference.prepare``, as ``inference.prefetch`` makes
+    ahead of time); one prepared for other signals, channels or contract than this staging's is prepared again from
+    its file.
 
     ``signals`` limits the model inputs (default: every model signal the recording has); ``channels`` maps a
     signal to the channel label to use. The recording is prepared as the model's input contract says
@@ -58,7 +62,11 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
         raise ConfigError(f"a channel is given for {', '.join(unused)}, which this staging does not use (signals: "
                           f"{', '.join(wanted)})")  # fmt: skip
     used = model_contract(net).with_overrides(contract, source="the caller")
-    prepared = prepare_recording(recording, wanted, channels, used, timer)
+    if isinstance(recording, PreparedRecording) and recording.key == preparation_key(wanted, channels, used):
+        prepared = recording
+    else:
+        path = recording.path if isinstance(recording, PreparedRecording) else recording
+        prepared = prepare_recording(path, wanted, channels, used, timer)
     usable = prepared.usable if gate else None
     logits = predict_logits(net, prepared.signals, prepared.n_epochs, used, device, usable)
     probs = torch.softmax(logits, dim=-1).numpy()
@@ -75,7 +83,7 @@ def stage(recording: str | Path, model: str | Path | nn.Module, *, signals: Sequ
                                "model": type(model).__name__ if loaded else str(model)})  # fmt: skip
     timer.lap("model")
     if reference is not None:
-        path = find_reference(recording) if str(reference) == "auto" else Path(reference)
+        path = find_reference(prepared.path) if str(reference) == "auto" else Path(reference)
         if path is None:
             prepared.warnings.append("no reference scoring found beside the recording (--reference auto)")
         else:

@@ -14,10 +14,12 @@ log = logging.getLogger("wav2sleep.timings")
 
 
 class PhaseTimer:
-    """``lap(name)`` adds the time since the previous lap (or creation) to phase ``name``."""
+    """``lap(name)`` adds the time since the previous lap (or creation) to phase ``name``. ``background`` holds
+    phases that ran in a helper process meanwhile (``inference.prefetch``): not part of this one's wall time."""
 
     def __init__(self) -> None:
         self.phases: dict[str, float] = {}
+        self.background: dict[str, float] = {}
         self._last = perf_counter()
 
     def lap(self, name: str) -> None:
@@ -26,4 +28,5 @@ class PhaseTimer:
         self._last = now
 
     def log(self, what: str) -> None:
-        log.info("%s%s", TIMINGS_PREFIX, json.dumps({"of": what, "seconds": self.phases}))
+        background = {"background": self.background} if self.background else {}
+        log.info("%s%s", TIMINGS_PREFIX, json.dumps({"of": what, "seconds": self.phases, **background}))

@@ -14,71 +14,22 @@ import torch
 import yaml
 from torch import nn
 
-from wav2sleep.contract import PUBLISHED
 from wav2sleep.errors import ConfigError, ModelLoadError
+from wav2sleep.models.folder import (
+    CARD,
+    CONFIG,
+    FORMAT,
+    PUBLISHED_TARGET,
+    PUBLISHED_WEIGHTS,
+    WEIGHTS,
+    read_spec,
+    resolve_model_folder,
+)
 from wav2sleep.models.registry import build, model_contract
 from wav2sleep.stages import class_labels
 from wav2sleep.store.atomic import atomic_path, write_text_atomic
 
-__all__ = ["load_model", "save_model", "save_published", "resolve_model_folder", "spec_from_published"]
-
-CONFIG, WEIGHTS, CARD, PUBLISHED_WEIGHTS = "config.yaml", "model.safetensors", "README.md", "state_dict.pth"
-FORMAT = "wav2sleep/1"
-PUBLISHED_TARGET = "wav2sleep.models.wav2sleep.Wav2Sleep"
-HUB_PREFIX = "hf://"
-
-
-def resolve_model_folder(source: str | Path, *, revision: str | None = None, cache_dir: str | Path | None = None,
-                         local_files_only: bool = False) -> Path:  # fmt: skip
-    """A local folder for ``source``: a path, or ``hf://user/repo`` fetched with huggingface_hub (cached)."""
-    text = str(source)
-    if text.startswith(HUB_PREFIX):
-        repo = text[len(HUB_PREFIX) :].strip("/")
-        if repo.count("/") != 1:
-            raise ModelLoadError(f"{text}: expected hf://user/repo")
-        try:
-            from huggingface_hub import snapshot_download
-        except ImportError as exc:
-            raise ModelLoadError("loading from hf:// needs huggingface_hub: pip install 'wav2sleep[hub]'") from exc
-        return Path(snapshot_download(repo, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
-                                      allow_patterns=[CONFIG, WEIGHTS, PUBLISHED_WEIGHTS, CARD]))  # fmt: skip
-    folder = Path(source)
-    if not folder.is_dir():
-        hint = " (for the hub, write hf://user/repo)" if "/" in text and not folder.exists() else ""
-        raise ModelLoadError(f"{text}: model folder not found{hint}")
-    return folder
-
-
-def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
-    """Our spec from a published Hydra config (``_target_`` names of the original code), with the original's input
-    contract (linear resampling on its grid, range scaling, z-score over zero-padded 10-h windows)."""
-    if config.get("_target_") != PUBLISHED_TARGET:
-        raise ModelLoadError(f"unsupported _target_ {config.get('_target_')!r}; supported: {PUBLISHED_TARGET}")
-    enc, mix, seq = config["signal_encoders"], config["epoch_mixer"], config["sequence_mixer"]
-    if enc.get("norm", "instance") == "batch" and enc.get("causal"):
-        raise ModelLoadError("causal encoders with batch norm are not supported")
-    return {
-        "architecture": "Wav2Sleep",
-        "name": "published",
-        "contract": {**PUBLISHED.to_dict(), **({"normalisation": "causal"} if enc.get("causal") else {})},
-        "params": {
-            "signal_map": dict(enc["signal_map"]),
-            "num_classes": int(config["num_classes"]),
-            "feature_dim": int(enc.get("feature_dim", 128)),
-            "encoder": {"norm": enc.get("norm", "instance"), "act": enc.get("activation", "gelu"),
-                        "causal": bool(enc.get("causal", False)), "chunk_causal": bool(enc.get("chunk_causal", False)),
-                        "initial_channels": int(enc.get("initial_channels", 16)),
-                        "max_channels": int(enc.get("max_channels", 128)),
-                        "residual": bool(enc.get("use_residual", True)),
-                        "output_norm": bool(enc.get("output_norm", False))},
-            "epoch_mixer": {"layers": int(mix["layers"]), "nhead": int(mix["nhead"]), "dim_ff": int(mix["dim_ff"]),
-                            "dropout": float(mix["dropout"]), "activation": mix.get("activation", "gelu")},
-            "sequence_mixer": {"kernel_size": int(seq["kernel_size"]), "num_dilations": int(seq["num_dilations"]),
-                               "num_layers": int(seq["num_layers"]), "dropout": float(seq["dropout"]),
-                               "norm": seq.get("norm", "layer"), "activation": seq.get("activation", "gelu"),
-                               "causal": bool(seq.get("causal", False))},
-        },
-    }  # fmt: skip
+__all__ = ["load_model", "save_model", "save_published"]
 
 
 def load_model(source: str | Path, device: str | torch.device = "cpu", *, revision: str | None = None,
@@ -98,23 +49,8 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
         return _load_onnx(source, device, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
                           contract=contract)  # fmt: skip
     folder = resolve_model_folder(source, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only)
+    spec, weights = read_spec(folder)
     config_path = folder / CONFIG
-    if not config_path.is_file():
-        raise ModelLoadError(
-            f"{folder}: no {CONFIG}; a model folder holds {CONFIG} and {WEIGHTS} or {PUBLISHED_WEIGHTS}"
-        )
-    try:
-        config = yaml.safe_load(config_path.read_text())
-    except yaml.YAMLError as exc:
-        raise ModelLoadError(f"{config_path}: not valid YAML ({exc})") from exc
-    if not isinstance(config, dict):
-        raise ModelLoadError(f"{config_path}: expected a mapping")
-    if "_target_" in config:
-        spec, weights = spec_from_published(config), folder / PUBLISHED_WEIGHTS
-    elif config.get("format") == FORMAT:
-        spec, weights = config, folder / WEIGHTS
-    else:
-        raise ModelLoadError(f"{config_path}: neither a wav2sleep ({FORMAT}) nor a published (_target_) config")
     if not weights.is_file():
         raise ModelLoadError(f"{folder}: weights file {weights.name} missing")
     try:

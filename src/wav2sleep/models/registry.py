@@ -10,6 +10,7 @@ from torch import nn
 
 from wav2sleep.contract import OURS, InputContract
 from wav2sleep.errors import ConfigError
+from wav2sleep.models.folder import spec_contract
 from wav2sleep.signals import parse_signals
 
 __all__ = ["register_model", "create_model", "list_models", "model_spec", "set_contract", "model_contract"]
@@ -130,9 +131,7 @@ def build(spec: dict[str, Any]) -> nn.Module:
     except TypeError as exc:
         raise ConfigError(f"invalid parameters for {spec['architecture']}: {exc}") from exc
     model.variant = spec.get("name")
-    # Folders written before contracts were saved hold only ``normalisation``; the rest was ours.
-    contract = spec.get("contract") or {"normalisation": spec.get("normalisation", "zscore")}
-    set_contract(model, InputContract.from_dict(contract))
+    set_contract(model, spec_contract(spec))
     return model
 
 

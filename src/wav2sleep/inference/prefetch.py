@@ -1,0 +1,76 @@
+"""Recordings read and prepared in a helper process ahead of the model (``wav2sleep stage``): the first while
+PyTorch is still loading in this one, each next one while the model runs on the current one.
+
+The helper is a spawned process (safe whatever threads this one runs) that never imports PyTorch. It prepares for
+the signals and input contract read from the model's folder before the model exists (``models.folder``);
+``stage`` checks them against the loaded model and prepares again if they differ. Anything that goes wrong in the
+helper (a bad file, the helper killed) makes this process prepare that recording itself, so errors read as they
+would without it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from wav2sleep.contract import InputContract
+from wav2sleep.inference.prepare import PreparedRecording, prepare_recording
+from wav2sleep.inference.timing import PhaseTimer
+
+__all__ = ["Prefetcher"]
+
+
+def _prepare(path: Path, signals: tuple[str, ...], channels: dict[str, str],
+             contract: InputContract) -> tuple[PreparedRecording, dict[str, float]] | None:  # fmt: skip
+    """In the helper: the prepared recording and its phase times, or None when it cannot be prepared."""
+    timer = PhaseTimer()
+    try:
+        prepared = prepare_recording(path, signals, channels, contract, timer)
+    except Exception:  # noqa: BLE001 - the main process prepares it again and reports the error itself
+        return None
+    return prepared, timer.phases
+
+
+class Prefetcher:
+    """``take(path, timer)`` -> the recording prepared by the helper (in the order given, ``ahead`` recordings in
+    advance), or ``path`` itself when the helper has none for it; the wait is the timer's ``prefetch_wait`` phase
+    and the helper's own phases go to ``timer.background``. ``close()`` stops the helper."""
+
+    def __init__(self, recordings: Sequence[Path], signals: Sequence[str], channels: Mapping[str, str] | None,
+                 contract: InputContract, ahead: int = 1) -> None:  # fmt: skip
+        self._args = (tuple(signals), dict(channels or {}), contract)
+        self._waiting = list(recordings)
+        self._pending: dict[Path, Future] = {}
+        self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(ahead + 1):
+            self._submit_next()
+
+    def _submit_next(self) -> None:
+        if self._waiting and self._pool is not None:
+            path = self._waiting.pop(0)
+            self._pending[path] = self._pool.submit(_prepare, path, *self._args)
+
+    def take(self, path: Path, timer: PhaseTimer) -> PreparedRecording | Path:
+        future = self._pending.pop(path, None)
+        self._submit_next()
+        if future is None:
+            return path
+        try:
+            result = future.result()
+        except Exception:  # noqa: BLE001 - the helper died (memory, a signal): this process prepares from now on
+            self.close()
+            result = None
+        timer.lap("prefetch_wait")
+        if result is None:
+            return path
+        prepared, phases = result
+        timer.background.update(phases)
+        return prepared
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()

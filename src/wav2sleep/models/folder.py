@@ -1,0 +1,115 @@
+"""Model folders on disk, read without PyTorch: ours (config.yaml + model.safetensors + README.md) and the
+published wav2sleep format (config.yaml with Hydra ``_target_`` names + state_dict.pth), local or ``hf://user/repo``.
+
+``read_spec`` turns either config into our spec; ``spec_inputs`` says what a spec's model takes (its signals and
+input contract), so that a recording can be prepared while PyTorch is still loading (``inference.prefetch``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wav2sleep.contract import PUBLISHED, InputContract
+from wav2sleep.errors import ModelLoadError
+
+__all__ = ["resolve_model_folder", "read_spec", "spec_from_published", "spec_inputs", "spec_contract"]
+
+CONFIG, WEIGHTS, CARD, PUBLISHED_WEIGHTS = "config.yaml", "model.safetensors", "README.md", "state_dict.pth"
+FORMAT = "wav2sleep/1"
+PUBLISHED_TARGET = "wav2sleep.models.wav2sleep.Wav2Sleep"
+HUB_PREFIX = "hf://"
+
+
+def resolve_model_folder(source: str | Path, *, revision: str | None = None, cache_dir: str | Path | None = None,
+                         local_files_only: bool = False) -> Path:  # fmt: skip
+    """A local folder for ``source``: a path, or ``hf://user/repo`` fetched with huggingface_hub (cached)."""
+    text = str(source)
+    if text.startswith(HUB_PREFIX):
+        repo = text[len(HUB_PREFIX) :].strip("/")
+        if repo.count("/") != 1:
+            raise ModelLoadError(f"{text}: expected hf://user/repo")
+        try:
+            from huggingface_hub import snapshot_download
+        except ImportError as exc:
+            raise ModelLoadError("loading from hf:// needs huggingface_hub: pip install 'wav2sleep[hub]'") from exc
+        return Path(snapshot_download(repo, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
+                                      allow_patterns=[CONFIG, WEIGHTS, PUBLISHED_WEIGHTS, CARD]))  # fmt: skip
+    folder = Path(source)
+    if not folder.is_dir():
+        hint = " (for the hub, write hf://user/repo)" if "/" in text and not folder.exists() else ""
+        raise ModelLoadError(f"{text}: model folder not found{hint}")
+    return folder
+
+
+def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
+    """Our spec from a published Hydra config (``_target_`` names of the original code), with the original's input
+    contract (linear resampling on its grid, range scaling, z-score over zero-padded 10-h windows)."""
+    if config.get("_target_") != PUBLISHED_TARGET:
+        raise ModelLoadError(f"unsupported _target_ {config.get('_target_')!r}; supported: {PUBLISHED_TARGET}")
+    enc, mix, seq = config["signal_encoders"], config["epoch_mixer"], config["sequence_mixer"]
+    if enc.get("norm", "instance") == "batch" and enc.get("causal"):
+        raise ModelLoadError("causal encoders with batch norm are not supported")
+    return {
+        "architecture": "Wav2Sleep",
+        "name": "published",
+        "contract": {**PUBLISHED.to_dict(), **({"normalisation": "causal"} if enc.get("causal") else {})},
+        "params": {
+            "signal_map": dict(enc["signal_map"]),
+            "num_classes": int(config["num_classes"]),
+            "feature_dim": int(enc.get("feature_dim", 128)),
+            "encoder": {"norm": enc.get("norm", "instance"), "act": enc.get("activation", "gelu"),
+                        "causal": bool(enc.get("causal", False)), "chunk_causal": bool(enc.get("chunk_causal", False)),
+                        "initial_channels": int(enc.get("initial_channels", 16)),
+                        "max_channels": int(enc.get("max_channels", 128)),
+                        "residual": bool(enc.get("use_residual", True)),
+                        "output_norm": bool(enc.get("output_norm", False))},
+            "epoch_mixer": {"layers": int(mix["layers"]), "nhead": int(mix["nhead"]), "dim_ff": int(mix["dim_ff"]),
+                            "dropout": float(mix["dropout"]), "activation": mix.get("activation", "gelu")},
+            "sequence_mixer": {"kernel_size": int(seq["kernel_size"]), "num_dilations": int(seq["num_dilations"]),
+                               "num_layers": int(seq["num_layers"]), "dropout": float(seq["dropout"]),
+                               "norm": seq.get("norm", "layer"), "activation": seq.get("activation", "gelu"),
+                               "causal": bool(seq.get("causal", False))},
+        },
+    }  # fmt: skip
+
+
+def read_spec(folder: Path) -> tuple[dict[str, Any], Path]:
+    """A model folder's spec (ours, or converted from the published config) and its weights file."""
+    config_path = folder / CONFIG
+    if not config_path.is_file():
+        raise ModelLoadError(
+            f"{folder}: no {CONFIG}; a model folder holds {CONFIG} and {WEIGHTS} or {PUBLISHED_WEIGHTS}"
+        )
+    try:
+        config = yaml.safe_load(config_path.read_text())
+    except yaml.YAMLError as exc:
+        raise ModelLoadError(f"{config_path}: not valid YAML ({exc})") from exc
+    if not isinstance(config, dict):
+        raise ModelLoadError(f"{config_path}: expected a mapping")
+    if "_target_" in config:
+        return spec_from_published(config), folder / PUBLISHED_WEIGHTS
+    if config.get("format") == FORMAT:
+        return config, folder / WEIGHTS
+    raise ModelLoadError(f"{config_path}: neither a wav2sleep ({FORMAT}) nor a published (_target_) config")
+
+
+def spec_inputs(spec: dict[str, Any]) -> tuple[tuple[str, ...], InputContract] | None:
+    """The signals (in the model's order) and the input contract of the model a spec builds; None for an
+    architecture this does not know. A guess made before the model exists: staging checks it against the model."""
+    params = spec.get("params") or {}
+    if spec.get("architecture") == "Wav2Sleep" and isinstance(params.get("signal_map"), dict):
+        signals = tuple(sorted(params["signal_map"]))
+    elif spec.get("architecture") == "SleepPPGNet" and isinstance(params.get("signal"), str):
+        signals = (params["signal"],)
+    else:
+        return None
+    return signals, spec_contract(spec)
+
+
+def spec_contract(spec: dict[str, Any]) -> InputContract:
+    """The input contract a spec states. Folders written before contracts were saved hold only ``normalisation``;
+    the rest was ours."""
+    return InputContract.from_dict(spec.get("contract") or {"normalisation": spec.get("normalisation", "zscore")})

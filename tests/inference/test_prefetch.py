@@ -1,0 +1,94 @@
+"""Recordings prepared in a helper process ahead of the model stage exactly as recordings prepared when staged."""
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+
+import numpy as np
+import pytest
+import torch
+
+from wav2sleep.contract import OURS
+from wav2sleep.inference.prefetch import Prefetcher
+from wav2sleep.inference.prepare import prepare_recording
+from wav2sleep.inference.stage import stage
+from wav2sleep.inference.timing import PhaseTimer
+from wav2sleep.models import create_model, load_model, save_model
+from wav2sleep.synth import simulate_night, write_edf
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    torch.manual_seed(0)
+    net = create_model("wav2sleep", signals=("ECG", "THX"), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32})
+    return save_model(net, tmp_path_factory.mktemp("model") / "m")
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("recs")
+    paths = []
+    for seed in (3, 4):
+        night = simulate_night(seed, 0.25, eog=False, has_ppg=False, rates={"ECG": 128, "ABD": 16, "THX": 16})
+        channels = [({"ECG": "EKG", "THX": "Thor", "ABD": "Abdo"}[s], x, r, "mV" if s == "ECG" else "")
+                    for s, (x, r) in night.waveforms.items()]  # fmt: skip
+        paths.append(write_edf(folder / f"night{seed}.edf", channels, datetime(2022, 2, 2, 23, 0)))
+    return paths
+
+
+def test_the_helper_prepares_what_this_process_would(recordings, tmp_path):
+    bad = tmp_path / "bad.edf"
+    bad.write_bytes(b"not an EDF at all")
+    order = [recordings[0], bad, recordings[1]]
+    prefetcher = Prefetcher(order, ("ECG", "THX"), {}, OURS)
+    try:
+        for path in order:
+            timer = PhaseTimer()
+            got = prefetcher.take(path, timer)
+            if path == bad:  # the helper gives the bad file back: this process prepares it and reports the error
+                assert got == bad and not timer.background
+                continue
+            assert set(timer.background) == {"read", "resample_qc"} and "prefetch_wait" in timer.phases
+            here = prepare_recording(path, ("ECG", "THX"), {}, OURS)
+            assert got.key == here.key and got.n_epochs == here.n_epochs and got.channels == here.channels
+            for signal in here.signals:
+                np.testing.assert_array_equal(got.signals[signal], here.signals[signal])
+                np.testing.assert_array_equal(got.usable[signal], here.usable[signal])
+        assert prefetcher.take(recordings[0], PhaseTimer()) == recordings[0]  # taken already: the path back
+    finally:
+        prefetcher.close()
+
+
+def test_a_recording_prepared_for_other_inputs_is_prepared_again(model, recordings):
+    net = load_model(model)
+    only_ecg = prepare_recording(recordings[0], ("ECG",), {}, OURS)
+    again = stage(only_ecg, net)
+    direct = stage(recordings[0], net)
+    assert list(again.metadata["channels"]) == list(direct.metadata["channels"]) == ["ECG", "THX"]
+    np.testing.assert_array_equal(again.probabilities, direct.probabilities)
+
+
+def test_the_command_prefetches_while_pytorch_loads_and_stages_the_same(model, recordings, tmp_path):
+    """A fresh ``wav2sleep stage`` (PyTorch not loaded yet) prepares in the helper; its hypnogram equals one staged
+    in this process (PyTorch loaded, one recording: no helper)."""
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "wav2sleep", "-v", "stage", str(recordings[0]), "--model", str(model),
+                           "--out", str(out), "--formats", "json"], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if "timings" in x and str(recordings[0]) in x)
+    timings = json.loads(line.split("timings ", 1)[1])
+    assert "prefetch_wait" in timings["seconds"] and "read" not in timings["seconds"]
+    assert set(timings["background"]) == {"read", "resample_qc"}
+    written = json.loads((out / "night3.hypnogram.json").read_text())
+    here = stage(recordings[0], load_model(model))
+    assert written["stages"] == here.stages
+    np.testing.assert_allclose(
+        np.array(written["probabilities"], dtype=float), here.probabilities, atol=1e-4
+    )  # JSON keeps 4 decimals
+
+
+def test_model_folders_and_the_helper_need_no_pytorch():
+    code = "import sys, wav2sleep.inference.prefetch, wav2sleep.models.folder; print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
