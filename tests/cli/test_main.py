@@ -27,3 +27,14 @@ def test_every_subcommand_has_help():
     for name, p in sub.choices.items():
         assert p.description, name
         assert p.format_help().startswith(f"usage: wav2sleep {name}")
+
+
+def test_the_command_returns_mains_exit_status_and_spares_the_last_collection(tmp_path):
+    """``console`` (the installed command and ``python -m wav2sleep``) exits with ``main``'s status, its objects
+    frozen so that ending the process skips a garbage collection over all of them."""
+    code = ("import gc, sys; from wav2sleep.cli.main import console; "
+            f"sys.argv = ['wav2sleep', 'stage', {str(tmp_path / 'absent.edf')!r}, '--model', {str(tmp_path)!r}]; "
+            "status = console(); print(status, gc.get_freeze_count() > 0)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["2", "True"]
+    assert "no config.yaml" in done.stderr  # main's own error line for a folder that is no model
