@@ -6,8 +6,9 @@ The features are computed from beats rebuilt from the ingested IBI grid (the int
 interpolated, so beat k+1 is at t_k + IBI(t_k+1)), i.e. from what a model sees at inference, not from the ``.rr``
 file. Per fold: train on the train and validation subjects' nights (random crops of 4 h or more, Gaussian feature
 noise 0.1, AdamW 1e-3, fixed number of epochs; class-balanced cross-entropy unless ``--unbalanced``), predict the
-test subjects' nights whole. 4-class and 3-class models are trained separately. Prints JSON: mean and SD over
-seeds, and the ensemble of the seeds (mean probabilities).
+test subjects' nights whole. 4-class and 3-class models are trained separately. With ``--members K`` each of the
+``--seeds`` runs is an ensemble of K models with seeds of their own (mean probabilities). Prints JSON: mean and SD
+over the runs, and the ensemble of all the runs' models.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--dropout", type=float, default=0.3)
     parser.add_argument("--unbalanced", action="store_true")
+    parser.add_argument("--members", type=int, default=1, help="models per run, ensembled (seeds of their own)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     store = Path(tempfile.mkdtemp()) / "store"
@@ -105,17 +107,22 @@ def main() -> None:
     result: dict = {"benchmark": "slpdb_hrv_sequence", "settings": vars(args)}
     for classes in (4, 3):
         runs, probabilities = [], {s: [] for s in sessions}
-        for seed in range(args.seeds):
-            pairs = {}
-            for fold in range(args.folds):
-                train, test = fold_sessions(store, rows, fold)
-                net = fit([(features[s], target(labels[s], classes)) for s in train], classes, seed, args)
-                with torch.no_grad():
-                    for s in test:
-                        p = net(torch.tensor(features[s], dtype=torch.float32)[None])[0].softmax(-1).numpy()
-                        probabilities[s].append(p)
-                        pairs[s] = (target(labels[s], classes), p.argmax(-1))
-            runs.append(summary([pairs[s] for s in sessions], classes))
+        for run in range(args.seeds):
+            members = {s: [] for s in sessions}
+            for seed in range(run * args.members, (run + 1) * args.members):
+                for fold in range(args.folds):
+                    train, test = fold_sessions(store, rows, fold)
+                    net = fit([(features[s], target(labels[s], classes)) for s in train], classes, seed, args)
+                    with torch.no_grad():
+                        for s in test:
+                            members[s].append(
+                                net(torch.tensor(features[s], dtype=torch.float32)[None])[0].softmax(-1).numpy()
+                            )
+            for s in sessions:
+                probabilities[s].extend(members[s])
+            # A run's model is the ensemble of its members (their mean probabilities).
+            pairs = [(target(labels[s], classes), np.mean(members[s], axis=0).argmax(-1)) for s in sessions]
+            runs.append(summary(pairs, classes))
         result[f"{classes}class"] = over_seeds(runs)
         # Ensembling over seeds: the mean of the seeds' probabilities.
         ensemble = [(target(labels[s], classes), np.mean(probabilities[s], axis=0).argmax(-1)) for s in sessions]

@@ -33,3 +33,15 @@ def ingested(synth_corpus, tmp_path_factory):
     for dataset in ("shhs", "mesa", "wsc", "ccshs", "cfs", "chat", "mros"):
         ingest_folder(root / dataset, store, signals="ECG,PPG,ABD,THX,EOG-L,EOG-R", workers=2, progress=False)
     return root, store
+
+
+@pytest.fixture(scope="session")
+def small_model_folder(tmp_path_factory) -> Path:
+    """A small untrained Wav2Sleep for ECG and THX (seed 0), saved as a model folder: for staging tests."""
+    import torch
+
+    from wav2sleep.models import create_model, save_model
+
+    torch.manual_seed(0)
+    net = create_model("wav2sleep", signals=("ECG", "THX"), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32})
+    return save_model(net, tmp_path_factory.mktemp("model") / "m")

@@ -7,22 +7,19 @@ from datetime import datetime
 
 import numpy as np
 import pytest
-import torch
 
 from wav2sleep.contract import OURS
 from wav2sleep.inference.prefetch import Prefetcher
 from wav2sleep.inference.prepare import prepare_recording
 from wav2sleep.inference.stage import stage
 from wav2sleep.inference.timing import PhaseTimer
-from wav2sleep.models import create_model, load_model, save_model
+from wav2sleep.models import load_model
 from wav2sleep.synth import simulate_night, write_edf
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    torch.manual_seed(0)
-    net = create_model("wav2sleep", signals=("ECG", "THX"), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32})
-    return save_model(net, tmp_path_factory.mktemp("model") / "m")
+def model(small_model_folder):
+    return small_model_folder
 
 
 @pytest.fixture(scope="module")
