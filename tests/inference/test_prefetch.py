@@ -89,3 +89,18 @@ def test_model_folders_and_the_helper_need_no_pytorch():
     code = "import sys, wav2sleep.inference.prefetch, wav2sleep.models.folder; print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_main_called_from_a_script_prepares_in_its_own_process(model, recordings, tmp_path):
+    """A spawned helper would start the calling script again (here: one without a main guard): ``main`` from a
+    script therefore never starts one."""
+    script = tmp_path / "stage_it.py"
+    script.write_text("import sys\nfrom wav2sleep.cli.main import main\n"
+                      f"sys.exit(main(['-v', 'stage', {str(recordings[0])!r}, '--model', {str(model)!r}, '--out', "
+                      f"{str(tmp_path / 'out')!r}, '--formats', 'json']))\n")  # fmt: skip
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stderr.splitlines() if "timings" in x and str(recordings[0]) in x)
+    phases = json.loads(line.split("timings ", 1)[1])["seconds"]
+    assert {"read", "resample_qc"} <= set(phases) and "prefetch_wait" not in phases
+    assert "Traceback" not in done.stderr  # no second start of the script in a helper

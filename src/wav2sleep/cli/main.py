@@ -74,13 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
+    """Run the command line ``argv``; ``own_process``: this process is the command's own (``console``), so its
+    main module can be started again in helper processes (``inference.prefetch``) without side effects."""
     parser = build_parser()
     # Hydra-style overrides (key=value) pass through to `train` untouched.
     args, extra = parser.parse_known_args(argv)
     if extra and not getattr(args._module, "ACCEPTS_OVERRIDES", False):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.overrides = extra
+    args.own_process = own_process
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # libraries that set their own loggers' levels still pass this one
@@ -104,7 +107,7 @@ def console() -> int:
     """The ``wav2sleep`` command (and ``python -m wav2sleep``): ``main``, then the process ends. Its objects are
     frozen first, so that ending it skips a last garbage collection over all of PyTorch's (0.5-0.8 s here, as much
     as reading and preparing a 10-h night)."""
-    code = main()
+    code = main(own_process=True)
     gc.freeze()
     return code
 

@@ -159,9 +159,10 @@ def _stage_one(args: argparse.Namespace, model, path: Path, name: Path, out: Pat
 
 
 def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict[str, str], overrides: dict):
-    """A helper process that prepares the recordings ahead (``inference.prefetch``) where it pays: PyTorch not yet
-    loaded or several recordings, and a local model folder whose signals and contract read without PyTorch
-    (experts' contract overrides: none). Else None: each recording is prepared when staged."""
+    """A helper process that prepares the recordings ahead (``inference.prefetch``) where it is safe and pays: in
+    the command's own process (not ``main`` called from a script), PyTorch not yet loaded or several recordings,
+    and a local model folder whose signals and contract read without PyTorch (experts' contract overrides: none).
+    Else None: each recording is prepared when staged."""
     import sys
 
     from wav2sleep.errors import Wav2SleepError
@@ -171,7 +172,8 @@ def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict
     folder = Path(args.model)
     if not recordings or args.backend != "torch" or overrides or not folder.is_dir():
         return None
-    if "torch" in sys.modules and len(recordings) < 2:  # nothing to overlap
+    # A spawned process starts the main module again: only the command's own (guarded) one is safe to start.
+    if not getattr(args, "own_process", False) or ("torch" in sys.modules and len(recordings) < 2):
         return None
     try:
         inputs = spec_inputs(read_spec(folder)[0])
