@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     from wav2sleep.contract import parse_overrides
     from wav2sleep.errors import ConfigError
-    from wav2sleep.inference.batch import check_device, find_recordings, output_names
+    from wav2sleep.inference.batch import find_recordings
     from wav2sleep.inference.report import check_formats
     from wav2sleep.signals import parse_signals
     from wav2sleep.store.atomic import check_writable
@@ -85,39 +85,49 @@ def run(args: argparse.Namespace) -> int:
         print(f"wav2sleep stage: failed {path}: {reason}", file=sys.stderr)
     out = check_writable(args.out)
     prefetcher = _prefetcher(args, recordings, channels, overrides)  # before PyTorch loads, so that it overlaps
-    check_device(args.device)
-
-    from wav2sleep.inference.cohort import cohort_row
-    from wav2sleep.inference.timing import PhaseTimer
-    from wav2sleep.models import load_model
-
-    loading = PhaseTimer()
-    model = load_model(args.model, device=args.device, contract=overrides, backend=args.backend)
-    loading.lap("load_model")
-    loading.log(str(args.model))
-    failed = len(skipped)
-    cohort = [cohort_row(path, None, f"failed: {reason}") for path, reason in skipped]
-    from tqdm import tqdm
-
-    names = output_names(recordings)
-    bar = tqdm(names.items(), total=len(names), desc="stage", unit="recording", file=sys.stderr,
-               disable=len(names) < 2 or not sys.stderr.isatty())  # fmt: skip
     try:
-        for path, name in bar:
-            failed += _stage_one(args, model, path, name, out, channels, formats, prefetcher, cohort)
-    finally:
+        cohort = _stage_all(args, recordings, skipped, out, channels, formats, overrides, prefetcher)
+    finally:  # also when the device or model is refused: the helper stops with the command
         if prefetcher is not None:
             prefetcher.close()
+    failed = sum(row["status"] != "staged" for row in cohort)
     if len(cohort) > 1:
         _write_batch(out, cohort)
     print(f"{len(recordings) + len(skipped) - failed} staged, {failed} failed")
     return 1 if failed else 0
 
 
+def _stage_all(args: argparse.Namespace, recordings: list[Path], skipped: list, out: Path,
+               channels: dict[str, str], formats: list[str], overrides: dict, prefetcher) -> list[dict]:  # fmt: skip
+    """Load the model and stage every recording (a progress bar for a batch) -> the cohort rows, skipped inputs
+    first."""
+    import sys
+
+    from tqdm import tqdm
+
+    from wav2sleep.inference.batch import check_device, output_names
+    from wav2sleep.inference.cohort import cohort_row
+    from wav2sleep.inference.timing import PhaseTimer
+    from wav2sleep.models import load_model
+
+    check_device(args.device)
+    loading = PhaseTimer()
+    model = load_model(args.model, device=args.device, contract=overrides, backend=args.backend)
+    loading.lap("load_model")
+    loading.log(str(args.model))
+    cohort = [cohort_row(path, None, f"failed: {reason}") for path, reason in skipped]
+    names = output_names(recordings)
+    bar = tqdm(names.items(), total=len(names), desc="stage", unit="recording", file=sys.stderr,
+               disable=len(names) < 2 or not sys.stderr.isatty())  # fmt: skip
+    for path, name in bar:
+        _stage_one(args, model, path, name, out, channels, formats, prefetcher, cohort)
+    return cohort
+
+
 def _stage_one(args: argparse.Namespace, model, path: Path, name: Path, out: Path, channels: dict[str, str],
-               formats: list[str], prefetcher, cohort: list[dict]) -> int:  # fmt: skip
-    """Stage one recording of a batch: its outputs, its line (stdout) and warnings (stderr), its cohort row -> 1 if it
-    failed (named on stderr), else 0."""
+               formats: list[str], prefetcher, cohort: list[dict]) -> None:  # fmt: skip
+    """Stage one recording of a batch: its outputs, its line (stdout) and warnings (stderr; a failure named there),
+    its cohort row."""
     import sys
     import traceback
 
@@ -143,7 +153,7 @@ def _stage_one(args: argparse.Namespace, model, path: Path, name: Path, out: Pat
         where = "" if message.startswith(str(path)) else f"{path}: "  # our errors name the file already
         print(f"wav2sleep stage: failed {where}{message}", file=sys.stderr)
         cohort.append(cohort_row(path, None, f"failed: {message}"))
-        return 1
+        return
     timer.log(str(path))
     used = ", ".join(f"{s}={m['channel']}" for s, m in hyp.metadata["channels"].items())
     print(f"{path}: {hyp.n_epochs} epochs, TST {stats['TST']:.0f} min, SE {stats['SE']:.0f} %, "
@@ -155,7 +165,6 @@ def _stage_one(args: argparse.Namespace, model, path: Path, name: Path, out: Pat
     for warning in hyp.metadata["warnings"]:
         print(f"wav2sleep stage: {path}: {warning}", file=sys.stderr)
     cohort.append(cohort_row(path, hyp, "staged", written))
-    return 0
 
 
 def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict[str, str], overrides: dict):
