@@ -60,6 +60,18 @@ def test_truncated_file_reads_complete_records(edf):
     assert rec.duration_s == 50 and "truncated" in rec.warnings[0]
 
 
+@pytest.mark.parametrize("count", ["-1", "-5"])
+def test_an_unknown_record_count_reads_the_complete_records_and_says_what_the_header_held(edf, count):
+    """EDF+ writes -1 while recording; any negative count is metadata to repair (warned), not a reason to refuse."""
+    raw = bytearray(edf.read_bytes())
+    complete = read_header(edf).n_records
+    raw[236:244] = count.ljust(8).encode()
+    edf.write_bytes(bytes(raw))
+    rec = read_recording(edf)
+    assert rec.duration_s == complete * read_header(edf).record_seconds
+    assert f"record count unknown (header says {count}); file holds {complete} records" in rec.warnings
+
+
 @pytest.mark.parametrize(("content", "message"), [(b"", "empty file"), (b"0       " + b" " * 100, "header truncated"),
                                                   (b"%PDF-1.4" + b" " * 400, "not an EDF file")])  # fmt: skip
 def test_broken_files_named(tmp_path, content, message):

@@ -139,7 +139,7 @@ def read_header(path: str | Path) -> EdfHeader:
     complete = (size - expected_header) // record_bytes if record_bytes else 0
     n_records = _number(path, raw[236:244], "number of records", int)
     if n_records < 0:
-        warnings.append(f"record count unknown (-1); file holds {complete} records")
+        warnings.append(f"record count unknown (header says {n_records}); file holds {complete} records")
         n_records = complete
     elif n_records > complete:
         warnings.append(f"file truncated: header says {n_records} data records, file holds {complete} complete ones")
