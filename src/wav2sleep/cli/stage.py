@@ -193,7 +193,12 @@ def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict
     from wav2sleep.inference.prefetch import Prefetcher
 
     model_signals, contract = inputs
-    return Prefetcher(recordings, parse_signals(args.signals) if args.signals else model_signals, channels, contract)
+    try:
+        return Prefetcher(
+            recordings, parse_signals(args.signals) if args.signals else model_signals, channels, contract
+        )
+    except (OSError, ImportError, NotImplementedError):  # no process pool here (no /dev/shm, no sem_open)
+        return None
 
 
 def _write_batch(out, cohort: list[dict]) -> None:
