@@ -4,8 +4,10 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= train,cluster,launchers,onnx,hub,dev
 DEMO_DIR ?= demo-output
+SLPDB ?= ../shared/data/slpdb
+BUILTIN_BUILD ?= build/builtin
 
-.PHONY: venv demo test test-all bench lint format clean
+.PHONY: venv demo test test-all bench lint format clean builtin-models
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,7 +19,15 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 demo: venv
-	$(PY) -m wav2sleep.demo --out $(DEMO_DIR)
+	$(PY) -m wav2sleep.demo --out $(DEMO_DIR) --beat-record examples/slpdb/slp41.rr
+
+# Rebuilds the shipped beat-interval model (builtin:ibi-slpdb) from the 13 SLPDB records (about a minute).
+builtin-models: venv
+	rm -rf $(BUILTIN_BUILD)
+	$(PY) -m wav2sleep ingest $(SLPDB) --out $(BUILTIN_BUILD)/slpdb-ibi --signals IBI --quiet
+	$(PY) -m wav2sleep.training.hrv_sequence $(BUILTIN_BUILD)/slpdb-ibi src/wav2sleep/builtin/ibi-slpdb \
+		--name ibi-slpdb --card docs/model-cards/ibi-slpdb.md \
+		--training-data "MIT-BIH Polysomnographic Database (PhysioNet slpdb 1.0.0), all 13 records of 11 subjects"
 
 test: venv
 	$(PY) -m pytest -m "not slow" -q
@@ -38,4 +48,4 @@ format: venv
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) benchmarks/results
+	rm -rf $(VENV) $(DEMO_DIR) benchmarks/results build

@@ -1,6 +1,7 @@
-"""An experiment for issue 12 (kept so that its figures can be re-measured): the 28 HRV features of the baseline
-(``wav2sleep.baselines.hrv``) as the input of a small network with whole-night context, wav2sleep's dilated-conv
-sequence mixer, on the same SLPDB subject folds and epochs as ``benchmarks/slpdb.py``.
+"""Cross-validation of the HRVSequence recipe (``models.hrv_sequence``, ``training.hrv_sequence``; the shipped
+``builtin:ibi-slpdb``): the 28 HRV features of the baseline (``wav2sleep.baselines.hrv``) as the input of a small
+network with whole-night context, wav2sleep's dilated-conv sequence mixer, on the same SLPDB subject folds and
+epochs as ``benchmarks/slpdb.py``.
 
 The features are computed from beats rebuilt from the ingested IBI grid (the interval ending at each beat,
 interpolated, so beat k+1 is at t_k + IBI(t_k+1)), i.e. from what a model sees at inference, not from the ``.rr``
@@ -20,29 +21,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 from common import machine
 from slpdb import SLPDB, fold_sessions, night_labels, over_seeds, summary, three_class
-from wav2sleep.baselines.hrv import hrv_features
 from wav2sleep.data.dataset import NightDataset
 from wav2sleep.data.splits import write_subject_folds
-from wav2sleep.heartbeats import RATE_HZ
 from wav2sleep.ingest.runner import ingest_folder
-from wav2sleep.models.sequence_mixer import SequenceMixer
+from wav2sleep.models.hrv_sequence import night_features
 from wav2sleep.store import read_manifest
-
-
-def beats_from_grid(x: np.ndarray, fs: float) -> np.ndarray:
-    """Beat times (s) whose intervals follow the IBI grid ``x`` (interval ending at each time, ``fs`` Hz)."""
-    t_grid = np.arange(x.shape[0]) / fs
-    beats, t = [0.0], 0.0
-    while True:
-        r = float(np.interp(t + float(np.interp(t, t_grid, x)), t_grid, x))  # two fixed-point steps of r = IBI(t+r)
-        t += float(np.interp(t + r, t_grid, x))
-        if t > t_grid[-1]:
-            return np.array(beats)
-        beats.append(t)
+from wav2sleep.training.hrv_sequence import fit_member
 
 
 def target(y: np.ndarray, classes: int) -> np.ndarray:
@@ -50,38 +37,9 @@ def target(y: np.ndarray, classes: int) -> np.ndarray:
     return y if classes == 4 else three_class(y)
 
 
-class FeatureSequenceNet(nn.Module):
-    def __init__(self, classes: int, dim: int, layers: int, dropout: float) -> None:
-        super().__init__()
-        self.embed = nn.Sequential(nn.Linear(28, dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim, dim))
-        self.mixer = SequenceMixer(dim, layers, 7, 5, dropout=dropout)
-        self.head = nn.Linear(dim, classes)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.mixer(self.embed(x)))
-
-
-def fit(nights: list[tuple[np.ndarray, np.ndarray]], classes: int, seed: int, args) -> FeatureSequenceNet:
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    net = FeatureSequenceNet(classes, args.dim, args.layers, args.dropout)
-    opt = torch.optim.AdamW(net.parameters(), 1e-3, weight_decay=1e-2)
-    y_all = np.concatenate([y for _, y in nights])
-    counts = np.bincount(y_all[y_all >= 0], minlength=classes).clip(1)
-    weight = None if args.unbalanced else torch.tensor(counts.sum() / (classes * counts), dtype=torch.float32)
-    loss_fn = nn.CrossEntropyLoss(weight=weight, ignore_index=-1)
-    net.train()
-    for _ in range(args.epochs):
-        for i in rng.permutation(len(nights)):
-            x, y = nights[i]
-            length = int(rng.integers(min(len(y), 480), len(y) + 1))
-            a = int(rng.integers(0, len(y) - length + 1))
-            xb = torch.tensor(x[a : a + length], dtype=torch.float32)[None]
-            loss = loss_fn(net(xb + 0.1 * torch.randn_like(xb))[0], torch.tensor(y[a : a + length]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return net.eval()
+def fit(nights: list[tuple[np.ndarray, np.ndarray]], classes: int, seed: int, args):
+    return fit_member(nights, classes, seed, dim=args.dim, layers=args.layers, dropout=args.dropout,
+                      epochs=args.epochs, balanced=not args.unbalanced)  # fmt: skip
 
 
 def main() -> None:
@@ -102,7 +60,7 @@ def main() -> None:
     rows = read_manifest(store)
     sessions = sorted(r["session"] for r in rows)
     labels = night_labels(store, rows)
-    features = {item["session"]: hrv_features(beats_from_grid(item["signals"]["IBI"].numpy(), RATE_HZ), len(item["labels"]))
+    features = {item["session"]: night_features(item["signals"]["IBI"].numpy())
                 for item in NightDataset(store, rows, ("IBI",), 4, normalisation=None)}  # fmt: skip
     result: dict = {"benchmark": "slpdb_hrv_sequence", "settings": vars(args)}
     for classes in (4, 3):

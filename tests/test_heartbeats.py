@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from wav2sleep.heartbeats import RATE_HZ, detect_beats, ibi_from_ecg, intervals_on_grid
+from wav2sleep.heartbeats import RATE_HZ, beats_from_grid, detect_beats, ibi_from_ecg, intervals_on_grid
 from wav2sleep.signals import pick_channel
 from wav2sleep.synth import simulate_night
 
@@ -75,3 +75,25 @@ def test_ingesting_ibi_from_real_ecgs(shared_data, tmp_path):
         assert meta["derived_from"] == "ECG" and meta["channel"] == night.meta["signals"]["ECG"]["channel"]
         ibi = night.signals["IBI"]
         assert ibi.shape == (night.n_epochs * 256,) and 0.4 < np.median(ibi) < 1.5, row["session"]
+
+
+def test_beats_rebuilt_from_the_grid_follow_the_true_beats():
+    rng = np.random.default_rng(3)
+    beats = np.cumsum(np.r_[0.0, 0.9 + 0.1 * np.sin(np.arange(3000) / 40) + 0.02 * rng.standard_normal(3000)])
+    grid, _ = intervals_on_grid(beats[1:], np.diff(beats), beats[-1], "RR")
+    rebuilt = beats_from_grid(grid, RATE_HZ)
+    assert rebuilt[0] == 0.0 and abs(rebuilt.size - beats.size) <= 2
+    # Each rebuilt interval is the grid's interval where the beat ends: within 30 ms of the true interval.
+    n = min(rebuilt.size, beats.size) - 1
+    assert np.median(np.abs(np.diff(rebuilt)[:n] - np.diff(beats)[:n])) < 0.03
+    assert np.abs(rebuilt[-1] - beats[-1]) < 2.0  # no drift over 45 min
+
+
+def test_beats_from_a_grid_with_missing_or_impossible_values():
+    grid = np.full(int(600 * RATE_HZ), 1.0, dtype=np.float32)
+    grid[100:900] = np.nan  # missing intervals count as the median (1 s); zeros would never advance
+    grid[2000:2100] = 0.0
+    beats = beats_from_grid(grid, RATE_HZ)
+    assert np.allclose(np.diff(beats), 1.0) and beats.size == 600
+    assert beats_from_grid(np.full(1000, np.nan), RATE_HZ).size == 0
+    assert beats_from_grid(np.zeros(1000), RATE_HZ).size == 0

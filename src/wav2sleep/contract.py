@@ -12,7 +12,8 @@ part of the model: saved in our model folders, inferred for published-format fol
 - ``scaling``: ``units`` (ECG/EOG to mV, belts and pleth as recorded; ours) or ``range`` (additionally, belts and
   pleth mapped to [-1, 1] by the channel's header physical range, as the original does).
 - ``normalisation``: ``zscore`` (per night over its real samples; ours), ``zscore-window`` (over the whole window,
-  zero padding included, as the original computes it) or ``causal`` (running, see ``data.transforms``).
+  zero padding included, as the original computes it), ``causal`` (running, see ``data.transforms``) or ``none``
+  (the samples as prepared, in their units: for models that normalise what they compute, e.g. ``HRVSequence``).
 - ``window_epochs``: ``None`` (the whole night in one pass; ours) or the window the model was trained on (the
   original: 1200 epochs = 10 h). Longer nights are staged in windows that overlap by ``overlap_epochs`` and are
   stitched (``inference.windows``). ``pad``: shorter nights (and the last window) are zero-padded to the full window
@@ -49,7 +50,7 @@ CHOICES = {
     "resample": ("soxr", "linear"),
     "grid": ("start", "end"),
     "scaling": ("units", "range"),
-    "normalisation": ("zscore", "zscore-window", "causal"),
+    "normalisation": ("zscore", "zscore-window", "causal", "none"),
     "sample_order": ("time", "original-predict"),
 }
 # The grid each resampling mode writes into a store (``ingest --resample``): linear reproduces the original.
@@ -109,10 +110,8 @@ class InputContract:
         if self.window_epochs is not None and self.pad:
             window += ", zero-padded"
         order = "" if self.sample_order == "time" else ", samples in the original's predict order"
-        return (
-            f"{self.resample} resampling, grid {self.grid}, scaling {self.scaling}, {self.normalisation}, "
-            f"{window}{order}"
-        )
+        normalisation = "no normalisation" if self.normalisation == "none" else self.normalisation
+        return f"{self.resample} resampling, grid {self.grid}, scaling {self.scaling}, {normalisation}, {window}{order}"
 
 
 OURS = InputContract()

@@ -4,6 +4,7 @@ One construction serves beat-interval files and ECG channels: the interval endin
 30-200 beats per minute) is linearly interpolated onto the grid, so that dropped or ectopic beats are bridged;
 where usable beats are more than 10 s apart (lost signal, artefact) the grid holds the night's median interval,
 with a warning giving how much of the night that is. Beats are detected in ECG with sleepecg's detector.
+``beats_from_grid`` goes back: beat times whose intervals follow a grid (what HRV features are computed from).
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import numpy as np
 
 from wav2sleep.signals import signal_spec
 
-__all__ = ["RATE_HZ", "NORMAL_RR_S", "MAX_GAP_S", "intervals_on_grid", "detect_beats", "ibi_from_ecg"]
+__all__ = [
+    "RATE_HZ",
+    "NORMAL_RR_S",
+    "MAX_GAP_S",
+    "intervals_on_grid",
+    "detect_beats",
+    "ibi_from_ecg",
+    "beats_from_grid",
+]
 
 RATE_HZ = signal_spec("IBI").rate_hz
 NORMAL_RR_S = (0.3, 2.0)
@@ -60,3 +69,32 @@ def ibi_from_ecg(ecg: np.ndarray, fs: float, label: str) -> tuple[np.ndarray, li
         return missing, [f"{label}: only {beats.size} beats detected in the ECG; no beat intervals"]
     x, warnings = intervals_on_grid(beats[1:][usable], rr[usable], ecg.shape[0] / fs, label)
     return x, [f"{label}: beat intervals from {beats.size} beats detected in the ECG", *warnings]
+
+
+def beats_from_grid(grid: np.ndarray, fs: float = RATE_HZ) -> np.ndarray:
+    """Beat times (s, the first at 0) whose intervals follow the IBI grid ``grid`` (the interval ending at each
+    time, s, ``fs`` Hz): beat k+1 is at t_k + r with r = IBI(t_k + r), solved by two fixed-point steps, the grid
+    interpolated linearly (held at its last value past the end). Missing or non-positive grid values count as the
+    grid's median; a grid with none usable has no beats."""
+    values = np.asarray(grid, dtype=np.float64)
+    ok = np.isfinite(values) & (values > 0)
+    if not ok.any():
+        return np.zeros(0)
+    values = np.where(ok, values, np.median(values[ok])).tolist()  # Python floats: a scalar loop over ~40k beats
+    last = len(values) - 1
+    last_time = last / fs
+
+    def at(t: float) -> float:
+        u = t * fs
+        i = int(u)
+        if i >= last:
+            return values[last]
+        return values[i] + (u - i) * (values[i + 1] - values[i])
+
+    beats, t = [0.0], 0.0
+    while True:
+        r = at(t + at(t))
+        t += at(t + r)
+        if t > last_time:
+            return np.array(beats)
+        beats.append(t)

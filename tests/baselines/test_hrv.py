@@ -77,3 +77,12 @@ def test_classifiers_are_fixed_in_advance():
     assert make_classifier("logistic", 0).get_params()["class_weight"] == "balanced"
     with pytest.raises(ValueError, match="must be one of"):
         make_classifier("forest", 0)
+
+
+def test_a_recording_shorter_than_the_long_windows_still_has_features():
+    rng = np.random.default_rng(1)
+    beats = _beats(0.9 + 0.05 * rng.standard_normal(2000))  # 30 min: no 51-min window fits
+    x = hrv_features(beats, 60)
+    assert x.shape == (60, 28) and np.isfinite(x).all()
+    assert np.all(_column(x, "VLF_51min") == 0.0)  # the night's mean, as for any feature that cannot be computed
+    assert _column(x, "meanNN_30s").std() > 0

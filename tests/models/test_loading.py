@@ -98,7 +98,7 @@ def test_the_input_contract_travels_with_the_model(tmp_path):
 
     bad = variant("bad", contract={**config["contract"], "normalisation": "minmax"})
     with pytest.raises(
-        ModelLoadError, match="normalisation must be one of zscore, zscore-window, causal, got 'minmax'"
+        ModelLoadError, match="normalisation must be one of zscore, zscore-window, causal, none, got 'minmax'"
     ):
         load_model(bad)
     old = variant("old", contract=None, normalisation="causal")  # folders saved before contracts: ours + that

@@ -10,8 +10,9 @@ there by sleepecg):
 - 10 min: meanNN, SDNN, RMSSD, SD2, LF, HF, LF/HF;
 - 51 min: VLF (sleepecg needs at least 3,030 s, ten cycles of its lowest frequency, to estimate it).
 Powers (in ms^2) and LF/HF are log-transformed (log1p) before the per-night z-score; a feature sleepecg cannot
-compute in a window (too few beats) becomes the night's mean (0 after z-scoring). Beats: every beat of the file (ectopic ones
-too, as sleepecg's own classifiers see detected beats), intervals outside 0.3-2 s treated as missing.
+compute in a window (too few beats, or a recording shorter than the window) becomes the night's mean (0 after
+z-scoring). Beats: every beat of the file (ectopic ones too, as sleepecg's own classifiers see detected beats),
+intervals outside 0.3-2 s treated as missing.
 
 Not included, though often listed with these: the frequency of the HF peak (sleepecg does not compute it, and we do
 not write spectral code of our own for a baseline).
@@ -69,11 +70,14 @@ def hrv_features(beat_times: np.ndarray, n_epochs: int, zscore: bool = True) -> 
     columns = []
     for window, names in FEATURES.items():
         back, forward = WINDOWS[window]
-        with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 ratios of a steady heart: NaN, handled below
-            features, _, ids = sleepecg.extract_features([record], lookback=back, lookforward=forward,
-                                                         feature_selection=list(names), min_rri=RR_RANGE_S[0],
-                                                         max_rri=RR_RANGE_S[1], max_nans=0.5)  # fmt: skip
-        block = np.asarray(features[0], dtype=float)
+        try:
+            with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 ratios of a steady heart: NaN, handled below
+                features, _, ids = sleepecg.extract_features([record], lookback=back, lookforward=forward,
+                                                             feature_selection=list(names), min_rri=RR_RANGE_S[0],
+                                                             max_rri=RR_RANGE_S[1], max_nans=0.5)  # fmt: skip
+            block = np.asarray(features[0], dtype=float)
+        except ValueError:  # sleepecg's spectra fail where no window is usable (a night shorter than the window)
+            block, ids = np.full((n_epochs, len(names)), np.nan), names
         for k, name in enumerate(ids):
             column = block[:, k]
             if name in POWERS:

@@ -32,7 +32,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("inputs", nargs="+", help="recording files, or folders searched recursively for recordings")
     p.add_argument("--model", required=True,
-                   help="model folder (ours or published), hf://user/repo, or a .onnx file from wav2sleep export")  # fmt: skip
+                   help="model folder (ours or published), hf://user/repo, a .onnx file from wav2sleep export, or "
+                        "builtin:ibi-slpdb (beat intervals, or ECG through detected beats; shipped in the package)")  # fmt: skip
     p.add_argument("--signals", help="use only these model signals, e.g. ECG,THX")
     p.add_argument("--channel", action="append", default=[], metavar="SIGNAL=LABEL",
                    help="channel to use for a signal, e.g. ECG=EKG (repeatable)")  # fmt: skip
@@ -53,7 +54,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                         "leave epochs with no usable signal unscored)")  # fmt: skip
     p.add_argument("--contract", action="append", default=[], metavar="FIELD=VALUE",
                    help="override the model's input contract (experts; warned): resample=soxr|linear, grid=start|end, "
-                        "scaling=units|range, normalisation=zscore|zscore-window|causal, window_epochs=N|none, "
+                        "scaling=units|range, normalisation=zscore|zscore-window|causal|none, window_epochs=N|none, "
                         "overlap_epochs=N, pad=true|false, sample_order=time|original-predict (repeatable; see "
                         "docs/models.md)")  # fmt: skip
 
@@ -175,10 +176,13 @@ def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict
     import sys
 
     from wav2sleep.errors import Wav2SleepError
-    from wav2sleep.models.folder import read_spec, spec_inputs
+    from wav2sleep.models.folder import BUILTIN_PREFIX, read_spec, resolve_model_folder, spec_inputs
     from wav2sleep.signals import parse_signals
 
-    folder = Path(args.model)
+    try:  # a path or a built-in model (hub folders are fetched when the model loads)
+        folder = resolve_model_folder(args.model) if str(args.model).startswith(BUILTIN_PREFIX) else Path(args.model)
+    except Wav2SleepError:  # loading the model reports it
+        return None
     if not recordings or args.backend != "torch" or overrides or not folder.is_dir():
         return None
     # A spawned process starts the main module again: only the command's own (guarded) one is safe to start.

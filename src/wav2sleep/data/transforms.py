@@ -9,7 +9,7 @@ import numpy as np
 __all__ = ["zscore", "zscore_window", "causal_zscore", "normalise", "NORMALISATIONS", "polarity_flip", "STD_FLOOR"]
 
 STD_FLOOR = 1e-6
-NORMALISATIONS = ("zscore", "zscore-window", "causal")
+NORMALISATIONS = ("zscore", "zscore-window", "causal", "none")
 
 
 def zscore(x: np.ndarray, valid: int | None = None) -> np.ndarray:
@@ -116,6 +116,8 @@ def normalise(x: np.ndarray, method: str, fs: float, valid: int | None = None) -
         return zscore_window(x)
     if method == "causal":
         return causal_zscore(x, fs, valid)
+    if method == "none":  # the model takes the samples in their units (e.g. beat intervals in seconds)
+        return np.asarray(x, dtype=np.float32)
     raise ValueError(f"unknown normalisation {method!r}; choose from {', '.join(NORMALISATIONS)}")
 
 

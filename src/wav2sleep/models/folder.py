@@ -1,5 +1,6 @@
 """Model folders on disk, read without PyTorch: ours (config.yaml + model.safetensors + README.md) and the
-published wav2sleep format (config.yaml with Hydra ``_target_`` names + state_dict.pth), local or ``hf://user/repo``.
+published wav2sleep format (config.yaml with Hydra ``_target_`` names + state_dict.pth), local, ``hf://user/repo``
+or ``builtin:NAME`` (a model shipped in the package, ``wav2sleep/builtin/NAME``; ``builtin_models()`` lists them).
 
 ``read_spec`` turns either config into our spec; ``spec_inputs`` says what a spec's model takes (its signals and
 input contract), so that a recording can be prepared while PyTorch is still loading (``inference.prefetch``).
@@ -15,18 +16,34 @@ import yaml
 from wav2sleep.contract import PUBLISHED, InputContract
 from wav2sleep.errors import ModelLoadError
 
-__all__ = ["resolve_model_folder", "read_spec", "spec_from_published", "spec_inputs", "spec_contract"]
+__all__ = ["resolve_model_folder", "builtin_models", "read_spec", "spec_from_published", "spec_inputs", "spec_contract"]
 
 CONFIG, WEIGHTS, CARD, PUBLISHED_WEIGHTS = "config.yaml", "model.safetensors", "README.md", "state_dict.pth"
 FORMAT = "wav2sleep/1"
 PUBLISHED_TARGET = "wav2sleep.models.wav2sleep.Wav2Sleep"
 HUB_PREFIX = "hf://"
+BUILTIN_PREFIX = "builtin:"
+BUILTIN_ROOT = Path(__file__).resolve().parent.parent / "builtin"
+
+
+def builtin_models() -> list[str]:
+    """Names of the models shipped in the package (``builtin:NAME``)."""
+    if not BUILTIN_ROOT.is_dir():
+        return []
+    return sorted(p.name for p in BUILTIN_ROOT.iterdir() if (p / CONFIG).is_file())
 
 
 def resolve_model_folder(source: str | Path, *, revision: str | None = None, cache_dir: str | Path | None = None,
                          local_files_only: bool = False) -> Path:  # fmt: skip
-    """A local folder for ``source``: a path, or ``hf://user/repo`` fetched with huggingface_hub (cached)."""
+    """A local folder for ``source``: a path, ``builtin:NAME``, or ``hf://user/repo`` fetched with huggingface_hub
+    (cached)."""
     text = str(source)
+    if text.startswith(BUILTIN_PREFIX):
+        name = text[len(BUILTIN_PREFIX) :]
+        if name not in builtin_models():
+            raise ModelLoadError(f"{text}: no such built-in model; built in: "
+                                 f"{', '.join(BUILTIN_PREFIX + n for n in builtin_models()) or 'none'}")  # fmt: skip
+        return BUILTIN_ROOT / name
     if text.startswith(HUB_PREFIX):
         repo = text[len(HUB_PREFIX) :].strip("/")
         if repo.count("/") != 1:
@@ -104,6 +121,8 @@ def spec_inputs(spec: dict[str, Any]) -> tuple[tuple[str, ...], InputContract] |
         signals = tuple(sorted(params["signal_map"]))
     elif spec.get("architecture") == "SleepPPGNet" and isinstance(params.get("signal"), str):
         signals = (params["signal"],)
+    elif spec.get("architecture") == "HRVSequence":
+        signals = ("IBI",)
     else:
         return None
     return signals, spec_contract(spec)

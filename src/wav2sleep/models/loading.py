@@ -111,8 +111,10 @@ def _spec(model: nn.Module) -> dict[str, Any]:
             "contract": model_contract(model).to_dict()}  # fmt: skip
 
 
-def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "", extra: dict | None = None) -> Path:
-    """Write ``model`` in our format: ``config.yaml``, ``model.safetensors`` and a model card ``README.md``."""
+def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "", extra: dict | None = None,
+               card: str = "") -> Path:  # fmt: skip
+    """Write ``model`` in our format: ``config.yaml``, ``model.safetensors`` and a model card ``README.md``
+    (``card``: Markdown appended to the card's generated lines)."""
     from safetensors.torch import save_file
 
     folder = Path(folder)
@@ -123,14 +125,14 @@ def save_model(model: nn.Module, folder: str | Path, *, training_data: str = "",
         save_file(state, str(tmp))
     write_text_atomic(folder / CONFIG, yaml.safe_dump(spec, sort_keys=False))
     params = sum(p.numel() for p in model.parameters())
-    card = [f"# wav2sleep model: {spec['name'] or spec['architecture']}", "",
+    lines = [f"# wav2sleep model: {spec['name'] or spec['architecture']}", "",
             f"- architecture: {spec['architecture']} ({params:,} parameters)",
-            f"- signals: {', '.join(model.signals)} (any subset works for Wav2Sleep)",
+            f"- signals: {', '.join(model.signals)}{' (any subset works)' if len(model.signals) > 1 else ''}",
             f"- classes: {', '.join(class_labels(model.num_classes))}",
             f"- training data: {training_data or 'not stated'}",
             f"- input contract: {model_contract(model).describe()}", "",
             "Load with `wav2sleep.load_model(folder)`; stage with `wav2sleep stage RECORDING --model folder`."]  # fmt: skip
-    write_text_atomic(folder / CARD, "\n".join(card) + "\n")
+    write_text_atomic(folder / CARD, "\n".join(lines) + "\n" + (f"\n{card.strip()}\n" if card.strip() else ""))
     return folder
 
 

@@ -79,6 +79,14 @@ def _sleepppgnet() -> dict[str, Any]:
     return {"architecture": "SleepPPGNet", "params": {"signal": "PPG", "num_classes": 4}}
 
 
+@register_model("hrv-sequence")
+def _hrv_sequence() -> dict[str, Any]:
+    """Beat intervals -> 28 HRV features per epoch -> an ensemble of small sequence networks (``builtin:ibi-slpdb``;
+    trained by ``training.hrv_sequence``, not by ``wav2sleep train``)."""
+    return {"architecture": "HRVSequence", "contract": {"normalisation": "none"},
+            "params": {"num_classes": 4, "dim": 32, "layers": 1, "dropout": 0.3, "members": 3}}  # fmt: skip
+
+
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in extra.items():
@@ -99,7 +107,12 @@ def model_spec(name: str, **overrides: Any) -> dict[str, Any]:
     params = spec["params"]
     signals = overrides.pop("signals", None)
     causal = overrides.pop("causal", False)
-    if spec["architecture"] == "SleepPPGNet":
+    if spec["architecture"] == "HRVSequence":
+        if signals is not None and tuple(parse_signals(signals)) != ("IBI",):
+            raise ConfigError(f"{name} takes beat intervals (IBI) only, got {', '.join(parse_signals(signals))}")
+        if causal:
+            raise ConfigError(f"{name} has no causal variant")
+    elif spec["architecture"] == "SleepPPGNet":
         if signals is not None:
             names = parse_signals(signals)
             if len(names) != 1:
@@ -120,10 +133,11 @@ def model_spec(name: str, **overrides: Any) -> dict[str, Any]:
 
 def build(spec: dict[str, Any]) -> nn.Module:
     """Instantiate a spec produced by ``model_spec`` (or read back from a saved folder)."""
+    from wav2sleep.models.hrv_sequence import HRVSequence
     from wav2sleep.models.sleepppgnet import SleepPPGNet
     from wav2sleep.models.wav2sleep import Wav2Sleep
 
-    architectures = {"Wav2Sleep": Wav2Sleep, "SleepPPGNet": SleepPPGNet}
+    architectures = {"Wav2Sleep": Wav2Sleep, "SleepPPGNet": SleepPPGNet, "HRVSequence": HRVSequence}
     if spec.get("architecture") not in architectures:
         raise ConfigError(f"unknown architecture {spec.get('architecture')!r}; known: {', '.join(architectures)}")
     try:

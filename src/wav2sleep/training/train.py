@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from wav2sleep.contract import contract_for_store, store_resampling
 from wav2sleep.data.masking import ModalityMasker
 from wav2sleep.errors import ConfigError, Wav2SleepError
-from wav2sleep.models import create_model, save_model, save_published
+from wav2sleep.models import create_model, model_spec, save_model, save_published
 from wav2sleep.models.registry import set_contract
 from wav2sleep.store.atomic import write_text_atomic
 from wav2sleep.training.data import StoreDataModule
@@ -102,6 +102,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     out = Path(cfg.output_dir).absolute()
     out.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True)
+    if model_spec(cfg.model.name)["architecture"] == "HRVSequence":  # NumPy features of whole nights, not crops
+        raise ConfigError(f"model {cfg.model.name} is trained with python -m wav2sleep.training.hrv_sequence")
     signals = list(cfg.inputs.signals)
     params = OmegaConf.to_container(cfg.model.params, resolve=True) or {}
     if cfg.training.get("activation_checkpointing") and cfg.model.name != "sleepppgnet":
