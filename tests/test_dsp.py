@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from wav2sleep.dsp import qc_flags, resample, scale_units, to_model_rate
+from wav2sleep.dsp import epoch_usability, qc_flags, resample, scale_units, to_model_rate
 from wav2sleep.errors import ConfigError
 
 FS = 256.0
@@ -128,3 +128,30 @@ def test_qc_flags():
     with_nan[5] = np.nan
     assert qc_flags(with_nan, "ECG") == ["nan"]
     assert "implausible amplitude" in qc_flags(rng.standard_normal(1000) * 100, "ECG")
+
+
+@pytest.mark.parametrize(
+    ("unit", "values", "note"),
+    [
+        ("s", [0.8, 1.0], None),
+        ("ms", [800.0, 1000.0], None),
+        ("", [800.0, 1000.0], "inferred ms"),
+        ("", [0.8, 1.0], "inferred s"),
+        ("bpm", [75.0, 60.0], "converted to beat intervals"),
+        ("", [75.0, 60.0], "read as a heart rate"),
+    ],
+)
+def test_beat_intervals_are_scaled_to_seconds(unit, values, note):
+    x, warnings, flags = scale_units(np.array(values * 50, dtype=np.float32), unit, "IBI")
+    assert np.allclose(x[:2], [0.8, 1.0]) and not flags
+    assert (note is None and not warnings) or note in warnings[0]
+
+
+def test_intervals_in_an_unknown_unit_are_flagged_and_implausible_epochs_unusable():
+    x, warnings, flags = scale_units(np.full(100, 7.0, dtype=np.float32), "furlong", "IBI")
+    assert flags == ["unknown unit"] and "not a time unit" in warnings[0] and np.all(x == 7.0)
+    rate = 256 / 30
+    ibi = np.full(int(10 * 30 * rate), 0.9, dtype=np.float32)
+    ibi[int(3 * 30 * rate) : int(5 * 30 * rate)] = 4.0  # two epochs whose intervals no heart has
+    usable, failing = epoch_usability(ibi + 0.01 * np.sin(np.arange(ibi.size)), rate, "IBI", 10)
+    assert usable.tolist() == [True] * 3 + [False] * 2 + [True] * 5 and failing["implausible"] == 2

@@ -97,3 +97,12 @@ def test_beats_from_a_grid_with_missing_or_impossible_values():
     assert np.allclose(np.diff(beats), 1.0) and beats.size == 600
     assert beats_from_grid(np.full(1000, np.nan), RATE_HZ).size == 0
     assert beats_from_grid(np.zeros(1000), RATE_HZ).size == 0
+
+
+def test_an_ecg_that_is_noise_is_called_unreliable():
+    rng = np.random.default_rng(0)
+    x, warnings = ibi_from_ecg(rng.standard_normal(256 * 600), 256.0, "EKG")
+    assert any("outside 0.3-2.0 s" in w and "unreliable" in w for w in warnings)
+    night = simulate_night(4, 0.25, has_ppg=False, eog=False, rates={"ECG": 256.0, "ABD": 1.0, "THX": 1.0})
+    _, clean = ibi_from_ecg(*night.waveforms["ECG"], "EKG")
+    assert not any("unreliable" in w for w in clean)

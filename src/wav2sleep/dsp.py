@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from wav2sleep.errors import ConfigError
+from wav2sleep.heartbeats import NORMAL_RR_S
 from wav2sleep.signals import EPOCH_SECONDS, is_alias, signal_spec
 
 __all__ = [
@@ -34,6 +35,13 @@ IMPLAUSIBLE_MV = {"ECG": 20.0, "EOG-L": 10.0, "EOG-R": 10.0}
 # Typical robust amplitude (99th percentile of |x - median|) in mV, to infer a blank unit: uV, mV and V readings of
 # the same signal lie three decades apart, so the nearest on a log scale is unambiguous for real recordings.
 TYPICAL_MV = {"ECG": 1.0, "EOG-L": 0.2, "EOG-R": 0.2}
+# Beat intervals: factor to seconds, and heart-rate units (converted to intervals, 60 / rate). A blank unit is
+# inferred from the median value: seconds and milliseconds of a human heart (0.2-3 s) lie three decades apart, and
+# rates (20-200 per minute) fall between them.
+TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3,
+              "millisecond": 1e-3, "milliseconds": 1e-3}  # fmt: skip
+RATE_UNITS = frozenset({"bpm", "beats/min", "beat/min", "1/min", "/min", "min-1", "min^-1"})
+PLAUSIBLE_INTERVAL_S = NORMAL_RR_S  # 30-200 beats per minute
 
 
 def resample(x: np.ndarray, fs_in: float, fs_out: float, mode: str = "soxr", grid: str = "start",
@@ -113,14 +121,17 @@ def scale_range(x: np.ndarray, physical_range: tuple[float, float] | None, signa
 
 
 def scale_units(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list[str], list[str]]:
-    """Voltage signals (ECG, EOG) to mV -> (samples, warnings, QC flags); belts and pleth are left as they are
-    (they are standardised later).
+    """Voltage signals (ECG, EOG) to mV and beat intervals to seconds -> (samples, warnings, QC flags); belts and
+    pleth are left as they are (they are standardised later).
 
     A blank unit is inferred from the amplitude (uV, mV or V, whichever puts it nearest the signal's typical
     amplitude) and reported: a repair. A unit that is not a voltage (or a blank one with no usable amplitude) keeps
     the values as if mV and flags ``unknown unit``: the channel may not be what its label says.
     """
-    if signal_spec(signal).kind != "voltage":
+    kind = signal_spec(signal).kind
+    if kind == "interval":
+        return _scale_intervals(x, unit, signal)
+    if kind != "voltage":
         return x, [], []
     key = unit.strip().lower().replace(" ", "")
     if not key:
@@ -134,6 +145,37 @@ def scale_units(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list
         factor = VOLTAGE_UNITS[key]
         return (x * np.float32(factor) if factor != 1.0 else x), [], []
     return x, [f"{signal}: unit {unit!r} not a voltage unit (uV, mV, V); values kept as if mV"], ["unknown unit"]
+
+
+def _scale_intervals(x: np.ndarray, unit: str, signal: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """Beat intervals to seconds: s or ms as stated; a heart rate (bpm) converted to intervals; a blank unit
+    inferred from the median (s, ms or bpm) and reported; any other unit kept as if s and flagged."""
+    key = unit.strip().lower().replace(" ", "")
+    if key in TIME_UNITS:
+        return (x * np.float32(TIME_UNITS[key]) if TIME_UNITS[key] != 1.0 else x), [], []
+    if key in RATE_UNITS:
+        return _rate_to_intervals(x), [f"{signal}: heart rate in {unit} converted to beat intervals (60 / rate)"], []
+    if not key:
+        positive = x[np.isfinite(x) & (x > 0)]
+        median = float(np.median(positive)) if positive.size else float("nan")
+        if 0.2 <= median <= 3.0:
+            return x, [f"{signal}: unit blank; inferred s from the values (median {median:.3g})"], []
+        if 200 <= median <= 3000:
+            return x * np.float32(1e-3), [f"{signal}: unit blank; inferred ms from the values (median {median:.4g}) "
+                                          "and scaled to s"], []  # fmt: skip
+        if 20 <= median < 200:
+            return _rate_to_intervals(x), [f"{signal}: unit blank; values (median {median:.3g}) read as a heart rate "
+                                           "in bpm and converted to beat intervals"], []  # fmt: skip
+        return x, [f"{signal}: unit blank and values (median {median:.3g}) fit no interval unit; kept as if s"], [
+            "unknown unit"]  # fmt: skip
+    return x, [f"{signal}: unit {unit!r} not a time unit (s, ms) or heart rate (bpm); values kept as if s"], [
+        "unknown unit"]  # fmt: skip
+
+
+def _rate_to_intervals(rate: np.ndarray) -> np.ndarray:
+    """Beats per minute -> seconds between beats; a rate of 0 or below is missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rate > 0, np.float32(60.0) / rate, np.nan).astype(np.float32)
 
 
 def _robust_amplitude(x: np.ndarray) -> float:
@@ -191,7 +233,8 @@ def _epoch_sums(x: np.ndarray, bounds: np.ndarray, rails: tuple[float, float]) -
 def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> tuple[np.ndarray, dict[str, int]]:
     """Which 30-s epochs of ``x`` (physical units, NaN = missing) are usable -> (bool [n_epochs], epochs failing each
     rule). Rules: ``USABILITY_RULES``, plus for ECG/EOG an epoch standard deviation above a third of the implausible
-    amplitude (``IMPLAUSIBLE_MV``: 6.7 mV ECG, 3.3 mV EOG). Epochs past the end of ``x`` are unusable (missing)."""
+    amplitude (``IMPLAUSIBLE_MV``: 6.7 mV ECG, 3.3 mV EOG), and for beat intervals a mean interval outside
+    ``PLAUSIBLE_INTERVAL_S`` (``implausible``). Epochs past the end of ``x`` are unusable (missing)."""
     bounds = np.minimum(np.round(np.arange(n_epochs + 1) * EPOCH_SECONDS * rate).astype(np.int64), x.shape[0])
     lengths = np.diff(bounds)
     any_finite = x.size > 0 and bool(np.isfinite(x).any())
@@ -209,6 +252,9 @@ def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> t
     if limit is not None:
         extreme |= scored & (std > limit / 3)
     reasons["extreme"] = extreme
+    if signal_spec(signal).kind == "interval":  # a mean interval no human heart has: a wrong unit, not beats
+        mean = total / safe
+        reasons["implausible"] = scored & ((mean < PLAUSIBLE_INTERVAL_S[0]) | (mean > PLAUSIBLE_INTERVAL_S[1]))
     usable = ~np.logical_or.reduce(list(reasons.values()))
     return usable, {k: int(v.sum()) for k, v in reasons.items() if v.any()}
 

@@ -26,6 +26,7 @@ __all__ = [
 RATE_HZ = signal_spec("IBI").rate_hz
 NORMAL_RR_S = (0.3, 2.0)
 MAX_GAP_S = 10.0
+MAX_IMPLAUSIBLE = 0.2  # share of detected intervals outside NORMAL_RR_S above which an ECG is called unreliable
 
 
 def intervals_on_grid(ends: np.ndarray, intervals: np.ndarray, duration_s: float,
@@ -68,7 +69,13 @@ def ibi_from_ecg(ecg: np.ndarray, fs: float, label: str) -> tuple[np.ndarray, li
         missing = np.full(int(ecg.shape[0] / fs * RATE_HZ), np.nan, dtype=np.float32)
         return missing, [f"{label}: only {beats.size} beats detected in the ECG; no beat intervals"]
     x, warnings = intervals_on_grid(beats[1:][usable], rr[usable], ecg.shape[0] / fs, label)
-    return x, [f"{label}: beat intervals from {beats.size} beats detected in the ECG", *warnings]
+    notes = [f"{label}: beat intervals from {beats.size} beats detected in the ECG"]
+    implausible = 1.0 - usable.mean()
+    if implausible > MAX_IMPLAUSIBLE:  # a clean ECG has a few ectopic or missed beats, not this many
+        notes.append(f"{label}: {100 * implausible:.0f} % of the detected beat intervals are outside "
+                     f"{NORMAL_RR_S[0]}-{NORMAL_RR_S[1]} s: the ECG may be noise or not an ECG; its beat intervals "
+                     "are unreliable")  # fmt: skip
+    return x, [*notes, *warnings]
 
 
 def beats_from_grid(grid: np.ndarray, fs: float = RATE_HZ) -> np.ndarray:

@@ -150,3 +150,20 @@ def test_the_shipped_model_is_rebuilt_by_its_recipe(tmp_path, shared_data):
         b = torch.stack([m(features).softmax(-1) for m in shipped.members]).mean(0).argmax(-1)
     # Bit-identical on the machine that built it; elsewhere floating-point differences may move a few epochs.
     assert (a == b).float().mean() > 0.9
+
+
+def test_an_rr_channel_in_ms_or_bpm_stages_as_in_seconds(tmp_path):
+    from datetime import datetime
+
+    from wav2sleep.synth import write_edf
+
+    rng = np.random.default_rng(0)
+    seconds = 0.8 + 0.05 * np.sin(np.arange(4 * 3600) / 200) + 0.01 * rng.standard_normal(4 * 3600)
+    staged = {}
+    for unit, values in (("s", seconds), ("ms", 1000 * seconds), ("", 1000 * seconds), ("bpm", 60 / seconds)):
+        path = write_edf(tmp_path / f"rr-{unit or 'blank'}.edf", [("RR", values, 4, unit)], datetime(2020, 1, 1, 22))
+        staged[unit] = stage(path, BUILTIN)
+    for unit in ("ms", "", "bpm"):
+        assert np.array_equal(staged[unit].codes, staged["s"].codes), unit
+        assert np.allclose(staged[unit].proba.to_numpy(), staged["s"].proba.to_numpy(), atol=1e-3), unit
+    assert any("inferred ms" in w for w in staged[""].metadata["warnings"])

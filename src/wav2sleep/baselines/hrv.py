@@ -76,7 +76,7 @@ def hrv_features(beat_times: np.ndarray, n_epochs: int, zscore: bool = True) -> 
                                                              feature_selection=list(names), min_rri=RR_RANGE_S[0],
                                                              max_rri=RR_RANGE_S[1], max_nans=0.5)  # fmt: skip
             block = np.asarray(features[0], dtype=float)
-        except ValueError:  # sleepecg's spectra fail where no window is usable (a night shorter than the window)
+        except (ValueError, IndexError):  # sleepecg fails where no window is usable (a night shorter than it)
             block, ids = np.full((n_epochs, len(names)), np.nan), names
         for k, name in enumerate(ids):
             column = block[:, k]
