@@ -8,7 +8,7 @@ HELP = "evaluate a model on a store: kappa, accuracy, F1 per dataset x signal su
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="model folder (ours or published) or hf://user/repo")
+    p.add_argument("--model", required=True, help="model folder (ours or published), hf://user/repo or builtin:NAME")
     p.add_argument("--data", required=True, help="store root")
     p.add_argument("--datasets", default=None, help="comma-separated datasets (default: all in the partition)")
     p.add_argument("--subsets", default="all,ECG,ECG+THX,PPG,PPG+THX", help="signal subsets, comma-separated")
