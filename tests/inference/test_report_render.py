@@ -43,6 +43,7 @@ def test_the_report_holds_its_sections_in_words(report):
     assert "sleep efficiency: TST / TIB" in html and "<th>unit</th>" in html
     assert "left out of 20 epochs as flat" in html  # QC in words
     assert 'id="agreement"' in html and "Cohen's kappa" in html
+    assert "preprocessing: soxr resampling, grid start, scaling units, zscore, whole night" in html  # the contract
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")

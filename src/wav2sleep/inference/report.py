@@ -7,6 +7,7 @@ import html
 import re
 from pathlib import Path
 
+from wav2sleep.contract import InputContract
 from wav2sleep.hypnogram import Hypnogram, describe_statistic
 from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.plotting import pyplot, save_figure
@@ -116,7 +117,7 @@ def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
     header = (f"Recording start {html.escape(start)}; {hypnogram.n_epochs} epochs of 30 s ({hours:.2f} h); "
               f"{hypnogram.num_classes} classes ({', '.join(hypnogram.labels)}); model "
               f"{html.escape(str(hypnogram.metadata.get('model', '')))} (signals {', '.join(hypnogram.metadata.get('channels', {}))}"
-              f"{'; preprocessing: ' + html.escape(contract.get('resample', '')) + ' resampling, ' + html.escape(contract.get('normalisation', '')) if contract else ''}).")  # fmt: skip
+              f"{'; preprocessing: ' + html.escape(InputContract.from_dict(contract).describe()) if contract else ''}).")  # fmt: skip
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>wav2sleep report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:0 1em}}</style></head><body>
 <h1>Sleep report: {html.escape(Path(hypnogram.metadata.get("source", "")).name)}</h1>
