@@ -97,6 +97,9 @@ def test_beats_from_a_grid_with_missing_or_impossible_values():
     assert np.allclose(np.diff(beats), 1.0) and beats.size == 600
     assert beats_from_grid(np.full(1000, np.nan), RATE_HZ).size == 0
     assert beats_from_grid(np.zeros(1000), RATE_HZ).size == 0
+    tiny = np.full(int(600 * RATE_HZ), 1.0, dtype=np.float32)
+    tiny[5000:6000] = 1e-9  # a wrong unit in a stretch: a step per interval would take 10^11 steps
+    assert np.allclose(np.diff(beats_from_grid(tiny, RATE_HZ)), 1.0)
 
 
 def test_an_ecg_that_is_noise_is_called_unreliable():

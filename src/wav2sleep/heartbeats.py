@@ -81,10 +81,11 @@ def ibi_from_ecg(ecg: np.ndarray, fs: float, label: str) -> tuple[np.ndarray, li
 def beats_from_grid(grid: np.ndarray, fs: float = RATE_HZ) -> np.ndarray:
     """Beat times (s, the first at 0) whose intervals follow the IBI grid ``grid`` (the interval ending at each
     time, s, ``fs`` Hz): beat k+1 is at t_k + r with r = IBI(t_k + r), solved by two fixed-point steps, the grid
-    interpolated linearly (held at its last value past the end). Missing or non-positive grid values count as the
-    grid's median; a grid with none usable has no beats."""
+    interpolated linearly (held at its last value past the end). Missing values and values below
+    ``NORMAL_RR_S[0] / 2`` count as the grid's median (a stretch of tiny intervals would take a step per interval);
+    a grid with none usable has no beats."""
     values = np.asarray(grid, dtype=np.float64)
-    ok = np.isfinite(values) & (values > 0)
+    ok = np.isfinite(values) & (values >= NORMAL_RR_S[0] / 2)
     if not ok.any():
         return np.zeros(0)
     values = np.where(ok, values, np.median(values[ok])).tolist()  # Python floats: a scalar loop over ~40k beats
