@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from wav2sleep.errors import ConfigError
-from wav2sleep.heartbeats import NORMAL_RR_S
+from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, ibi_from_ecg
 from wav2sleep.signals import EPOCH_SECONDS, is_alias, signal_spec
 
 __all__ = [
@@ -41,7 +41,6 @@ TYPICAL_MV = {"ECG": 1.0, "EOG-L": 0.2, "EOG-R": 0.2}
 TIME_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0, "ms": 1e-3, "msec": 1e-3,
               "millisecond": 1e-3, "milliseconds": 1e-3}  # fmt: skip
 RATE_UNITS = frozenset({"bpm", "beats/min", "beat/min", "1/min", "/min", "min-1", "min^-1"})
-PLAUSIBLE_INTERVAL_S = NORMAL_RR_S  # 30-200 beats per minute
 
 
 def resample(x: np.ndarray, fs_in: float, fs_out: float, mode: str = "soxr", grid: str = "start",
@@ -234,7 +233,7 @@ def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> t
     """Which 30-s epochs of ``x`` (physical units, NaN = missing) are usable -> (bool [n_epochs], epochs failing each
     rule). Rules: ``USABILITY_RULES``, plus for ECG/EOG an epoch standard deviation above a third of the implausible
     amplitude (``IMPLAUSIBLE_MV``: 6.7 mV ECG, 3.3 mV EOG), and for beat intervals a mean interval outside
-    ``PLAUSIBLE_INTERVAL_S`` (``implausible``). Epochs past the end of ``x`` are unusable (missing)."""
+    ``heartbeats.NORMAL_RR_S``, 30-200 bpm (``implausible``). Epochs past the end of ``x`` are unusable (missing)."""
     bounds = np.minimum(np.round(np.arange(n_epochs + 1) * EPOCH_SECONDS * rate).astype(np.int64), x.shape[0])
     lengths = np.diff(bounds)
     any_finite = x.size > 0 and bool(np.isfinite(x).any())
@@ -254,7 +253,7 @@ def epoch_usability(x: np.ndarray, rate: float, signal: str, n_epochs: int) -> t
     reasons["extreme"] = extreme
     if signal_spec(signal).kind == "interval":  # a mean interval no human heart has: a wrong unit, not beats
         mean = total / safe
-        reasons["implausible"] = scored & ((mean < PLAUSIBLE_INTERVAL_S[0]) | (mean > PLAUSIBLE_INTERVAL_S[1]))
+        reasons["implausible"] = scored & ((mean < NORMAL_RR_S[0]) | (mean > NORMAL_RR_S[1]))
     usable = ~np.logical_or.reduce(list(reasons.values()))
     return usable, {k: int(v.sum()) for k, v in reasons.items() if v.any()}
 
@@ -300,8 +299,6 @@ def model_rate_signals(channels: dict, n_epochs: int, mode: str = "soxr", grid: 
         source = signal_spec(signal).derived_from
         derived = source is not None and not is_alias(channel.label, signal)
         if derived:  # IBI from an ECG channel: beats detected in the scaled ECG
-            from wav2sleep.heartbeats import RATE_HZ, ibi_from_ecg
-
             ecg, ecg_warnings, _ = scale_units(data, unit, source)
             data, beat_warnings = ibi_from_ecg(ecg, rate, channel.label)
             rate, unit = RATE_HZ, signal_spec(signal).unit

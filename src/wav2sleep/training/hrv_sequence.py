@@ -24,14 +24,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from wav2sleep.contract import InputContract
+from wav2sleep.models.folder import spec_contract
 from wav2sleep.models.hrv_sequence import FeatureSequenceNet, HRVSequence, night_features
-from wav2sleep.models.registry import set_contract
+from wav2sleep.models.registry import create_model, model_spec
 
 __all__ = ["CONTRACT", "fit_member", "store_nights", "train_ensemble", "main"]
 
 # The IBI grid as ingested (soxr, grid start), in seconds: the model computes its own per-night features.
-CONTRACT = InputContract(normalisation="none")
+CONTRACT = spec_contract(model_spec("hrv-sequence"))
 MIN_CROP_EPOCHS = 480  # 4 h
 
 
@@ -79,11 +79,9 @@ def train_ensemble(nights: Sequence[tuple[np.ndarray, np.ndarray]], num_classes:
                    seed: int = 0, **settings) -> HRVSequence:  # fmt: skip
     """An ``HRVSequence`` whose members are trained by ``fit_member`` with seeds ``seed``, ``seed + 1``, ..."""
     params = {k: settings[k] for k in ("dim", "layers", "dropout") if k in settings}
-    model = HRVSequence(num_classes, members=members, **params)
-    for k in range(members):
+    model = create_model("hrv-sequence", num_classes=num_classes, members=members, **params)  # its contract too
+    for k in range(members):  # load_state_dict checks that the member fits the ensemble's shape
         model.members[k].load_state_dict(fit_member(nights, num_classes, seed + k, **settings).state_dict())
-    set_contract(model, CONTRACT)
-    model.variant = "hrv-sequence"
     return model.eval()
 
 
