@@ -4,7 +4,8 @@ Cases, each in its own process so that peak memory (max RSS) is its own:
 - eval_4sig / eval_ecg: eval forward of one 10-h night with ECG, PPG, ABD, THX / with ECG only, with the heap
   tuning ``load_model`` applies for inference (``wav2sleep.models.allocator``);
 - train_step[_ckpt]: forward + backward + AdamW step, batch of two 10-h nights, element 0 lacks ABD and THX,
-  element 1 lacks PPG (with and without activation checkpointing in the encoders);
+  element 1 lacks PPG (with and without activation checkpointing in the encoders), with large buffers kept in the
+  heap as a CPU fit keeps them (``StagingModule.on_fit_start``);
 - masked_skip / masked_dense: a training step on a batch of 4 2-h crops at the training masking probabilities (ABD
   0.7, THX 0.7, ECG 0.5, PPG 0.1), encoders run on present elements only vs on every element with zeros for absent
   signals (2-h crops keep the dense variant within this machine's memory).
@@ -13,8 +14,8 @@ Cases, each in its own process so that peak memory (max RSS) is its own:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -81,8 +82,11 @@ def _run_case(case: str, repeats: int, epochs: int) -> dict:
             loss.backward()
             opt.step()
 
-    step()  # warm-up
-    result = timed(step, repeats)
+    with contextlib.ExitStack() as heap:
+        if not case.startswith("eval"):
+            heap.enter_context(large_buffers_kept())  # as a CPU fit does, from its start to its end
+        step()  # warm-up
+        result = timed(step, repeats)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -101,10 +105,7 @@ def main() -> None:
     results = {}
     for case in CASES:
         cmd = [sys.executable, __file__, "--case", case, "--repeats", str(repeats), "--epochs", str(epochs)]
-        # Training cases run as `wav2sleep train` runs them: PyTorch's huge-page allocations on (set before torch
-        # is imported, as the command does); inference as `load_model` prepares it (its heap tuning, below).
-        env = {**os.environ, "THP_MEM_ALLOC_ENABLE": "0" if case.startswith("eval") else "1"}
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         results[case] = json.loads(out.stdout.strip().splitlines()[-1])
     ratios = {
         "masked_dense_over_skip_time": results["masked_dense"]["median_s"] / results["masked_skip"]["median_s"],

@@ -133,11 +133,14 @@ def test_non_causal_model_does_look_ahead(model):
         assert not torch.allclose(model(x)[:, :15], model(changed)[:, :15], atol=1e-4)
 
 
-def test_checkpointing_changes_memory_not_results():
+@pytest.mark.parametrize("chunk_causal", [False, True])
+def test_checkpointing_changes_memory_not_results(chunk_causal):
+    """Checkpointed encoders run one night at a time (its chunks, when chunk-causal): same outputs and gradients."""
     torch.manual_seed(0)
-    plain = create_model("wav2sleep-cardio", signals=("ECG",)).train()
+    plain = create_model("wav2sleep-cardio", signals=("ECG",), encoder={"chunk_causal": chunk_causal}).train()
     torch.manual_seed(0)
-    ckpt = create_model("wav2sleep-cardio", signals=("ECG",), encoder={"checkpointing": True}).train()
+    ckpt = create_model("wav2sleep-cardio", signals=("ECG",),
+                        encoder={"checkpointing": True, "chunk_causal": chunk_causal}).train()  # fmt: skip
     ckpt.load_state_dict(plain.state_dict())
     x = _inputs(["ECG"], batch=2, epochs=4)
     torch.manual_seed(1)
@@ -148,15 +151,5 @@ def test_checkpointing_changes_memory_not_results():
     b.sum().backward()
     assert torch.allclose(a, b, atol=1e-5)
     for (n, p), q in zip(plain.named_parameters(), ckpt.parameters(), strict=True):
-        assert torch.allclose(p.grad, q.grad, atol=1e-4), n
-
-
-def test_large_buffers_stay_in_the_heap_on_glibc():
-    import platform
-
-    from wav2sleep.models.allocator import large_buffers_kept
-
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        pytest.skip("mallopt tuning applies to glibc only")
-    with large_buffers_kept() as kept:
-        assert kept is True
+        # Summed per night, then over nights: float rounding, relative to the gradient's scale (5e-6 seen).
+        assert (p.grad - q.grad).abs().max() <= 1e-4 * p.grad.abs().max(), n

@@ -1,6 +1,5 @@
 """``wav2sleep train`` as a Hydra application, driven through the command line as users type it."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -108,19 +107,6 @@ ask "wav2sleep stage nig"
     assert "model=wav2sleep-cardio" in lines["wav2sleep train model=wav2"].split()
     assert lines["wav2sleep train training.l"].split() == ["training.lr="]
     assert lines["wav2sleep stage nig"] == ""  # other subcommands keep the shell's file completion
-
-
-def test_train_turns_on_huge_page_allocations_before_torch_loads_unless_told_not_to(tmp_path):
-    code = ("import os, sys; from wav2sleep.cli.main import main; "
-            "main(['train', 'data_root=/d', '--cfg', 'job']); print('THP', os.environ.get('THP_MEM_ALLOC_ENABLE'))")  # fmt: skip
-    for preset, expected in ((None, "1"), ("0", "0")):
-        env = {k: v for k, v in os.environ.items() if k != "THP_MEM_ALLOC_ENABLE"}
-        if preset is not None:
-            env["THP_MEM_ALLOC_ENABLE"] = preset
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
-                              timeout=300)  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.strip().splitlines()[-1] == f"THP {expected}"
 
 
 def test_sigterm_exits_non_zero_and_keeps_the_best_model_so_far(train_store, tiny_overrides, tmp_path):

@@ -17,15 +17,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     import sys
-
-    # A training step allocates and frees night-long activations again and again; with transparent huge pages
-    # PyTorch faults them in as 2-MB pages rather than 4-kB ones: the default step 1.28x faster (docs/models.md).
-    # PyTorch reads this once, at its first allocation, so it is set before torch is imported; launched jobs and
-    # DDP processes inherit it. THP_MEM_ALLOC_ENABLE=0 in the environment turns it off.
-    if "torch" not in sys.modules:
-        os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
 
     from wav2sleep.training import app
 

@@ -90,13 +90,24 @@ class SignalEncoder(nn.Module):
         batch, length = x.shape
         epochs = length // self.samples_per_epoch
         h = x.reshape(batch * epochs, 1, self.samples_per_epoch) if self.chunk_causal else x.unsqueeze(1)
-        for block in self.cnn:
-            # Checkpointing trades a second forward pass for not keeping every block's activations (10-h nights).
-            h = checkpoint(block, h, use_reentrant=False) if self.checkpointing and self.training else block(h)
+        if self.checkpointing and self.training:
+            # One night at a time (its E chunks when chunk-causal): the backward pass then recomputes one night's
+            # block activations rather than the batch's, which keeps the peak low enough for training to keep its
+            # buffers in the heap (wav2sleep.models.allocator); the values are the same.
+            h = torch.cat([self._checkpointed(night) for night in h.split(max(epochs, 1) if self.chunk_causal else 1)])
+        else:
+            for block in self.cnn:
+                h = block(h)
         # [B, C, 4E] (or [B*E, C, 4] chunked) -> [B, E, 4C]: an epoch's 4 vectors concatenated in time order.
         h = h.transpose(1, 2).reshape(batch, epochs, -1)
         out = self.act(self.linear(h))
         return self.out_norm(out) if self.out_norm is not None else out
+
+    def _checkpointed(self, h: torch.Tensor) -> torch.Tensor:
+        """The blocks, each keeping only its input: a second forward pass in exchange for night-long activations."""
+        for block in self.cnn:
+            h = checkpoint(block, h, use_reentrant=False)
+        return h
 
 
 class SignalEncoders(nn.Module):

@@ -1,0 +1,64 @@
+"""Large buffers stay in the glibc heap inside ``large_buffers_kept`` and during a CPU fit, and are mmapped again
+after (seen in glibc's own accounting of mmapped bytes)."""
+
+import ctypes
+import platform
+
+import lightning as L
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from wav2sleep.models import create_model
+from wav2sleep.models.allocator import large_buffers_kept
+from wav2sleep.training.module import StagingModule
+
+pytestmark = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                                reason="the mallopt tuning applies to glibc only")  # fmt: skip
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]  # fmt: skip
+
+
+def _mmapped_by_a_large_tensor() -> int:
+    """Bytes glibc holds in mmapped chunks while a tensor 64 MB larger than the heap's free space is alive, minus
+    before it (64 MB is above glibc's largest adaptive mmap threshold, 32 MB; the heap's free space is reused first)."""
+    info = ctypes.CDLL(None).mallinfo2
+    info.restype = _MallInfo2
+    before = info()
+    tensor = torch.empty((before.fordblks + (64 << 20)) // 4)
+    during = info().hblkhd
+    del tensor
+    return during - before.hblkhd
+
+
+def test_large_buffers_kept_only_inside_the_context():
+    assert _mmapped_by_a_large_tensor() > 64 << 20
+    with large_buffers_kept() as kept:
+        assert kept is True
+        assert _mmapped_by_a_large_tensor() == 0
+    assert _mmapped_by_a_large_tensor() > 64 << 20
+
+
+class _Probe(L.Callback):
+    def __init__(self) -> None:
+        self.mmapped: list[int] = []
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        self.mmapped.append(_mmapped_by_a_large_tensor())
+
+
+def test_a_cpu_fit_keeps_large_buffers_in_the_heap_until_it_ends():
+    torch.manual_seed(0)
+    model = create_model("wav2sleep", signals=("ECG",), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32},
+                         sequence_mixer={"kernel_size": 3, "num_dilations": 2})  # fmt: skip
+    batch = {"signals": {"ECG": torch.randn(2, 4 * 1024)}, "labels": torch.randint(0, 4, (2, 4)),
+             "present": {"ECG": torch.tensor([True, True])}}  # fmt: skip
+    probe = _Probe()
+    trainer = L.Trainer(accelerator="cpu", max_steps=2, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False, callbacks=[probe])  # fmt: skip
+    trainer.fit(StagingModule(model), DataLoader([batch, batch], batch_size=None))
+    assert probe.mmapped == [0, 0]
+    assert _mmapped_by_a_large_tensor() > 64 << 20
