@@ -59,7 +59,7 @@ class StagingModule(L.LightningModule):
 
     def on_fit_start(self) -> None:
         # A step on CPU allocates and frees night-long activations many times; kept in the heap they are not
-        # page-faulted in afresh each time (2x faster default step on two 10-h nights, under 4 GB: docs/models.md).
+        # page-faulted in afresh each time (the default step on two 10-h nights 2.25x faster, under 4 GB: docs/models.md).
         if self.device.type == "cpu":
             self._heap.enter_context(large_buffers_kept())
 
