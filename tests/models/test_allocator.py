@@ -13,8 +13,10 @@ from wav2sleep.models import create_model
 from wav2sleep.models.allocator import large_buffers_kept
 from wav2sleep.training.module import StagingModule
 
-pytestmark = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-                                reason="the mallopt tuning applies to glibc only")  # fmt: skip
+pytestmark = pytest.mark.skipif(
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc" or not hasattr(ctypes.CDLL(None), "mallinfo2"),
+    reason="the mallopt tuning applies to glibc only; mallinfo2 (glibc >= 2.33) reports its effect",
+)
 
 
 class _MallInfo2(ctypes.Structure):
