@@ -22,6 +22,8 @@ def pyplot():
 def save_figure(fig, path: str | Path, dpi: int = 100) -> Path:
     """Lay out, write as PNG (temporary file + rename), and close ``fig``."""
     fig.tight_layout()
+    # Laid out now: without this, savefig draws the figure twice (a dry run for tight_layout's placeholder engine).
+    fig.set_layout_engine(None)
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)

@@ -66,16 +66,20 @@ def test_a_recording_prepared_for_other_inputs_is_prepared_again(model, recordin
     np.testing.assert_array_equal(again.probabilities, direct.probabilities)
 
 
+def _timings(done: subprocess.CompletedProcess, recording) -> dict:
+    line = next(x for x in done.stderr.splitlines() if "timings" in x and str(recording) in x)
+    return json.loads(line.split("timings ", 1)[1])
+
+
 def test_the_command_prefetches_while_pytorch_loads_and_stages_the_same(model, recordings, tmp_path):
     """A fresh ``wav2sleep stage`` (PyTorch not loaded yet) prepares in the helper; its hypnogram equals one staged
-    in this process (PyTorch loaded, one recording: no helper)."""
+    in this process (PyTorch loaded, one recording: no helper). Without a figure, the outputs are written here."""
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "-m", "wav2sleep", "-v", "stage", str(recordings[0]), "--model", str(model),
                            "--out", str(out), "--formats", "json"], capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    line = next(x for x in done.stderr.splitlines() if "timings" in x and str(recordings[0]) in x)
-    timings = json.loads(line.split("timings ", 1)[1])
-    assert "prefetch_wait" in timings["seconds"] and "read" not in timings["seconds"]
+    timings = _timings(done, recordings[0])
+    assert {"prefetch_wait", "exports"} <= set(timings["seconds"]) and "read" not in timings["seconds"]
     assert set(timings["background"]) == {"read", "resample_qc"}
     written = json.loads((out / "night3.hypnogram.json").read_text())
     here = stage(recordings[0], load_model(model))
@@ -100,7 +104,44 @@ def test_main_called_from_a_script_prepares_in_its_own_process(model, recordings
                       f"{str(tmp_path / 'out')!r}, '--formats', 'json']))\n")  # fmt: skip
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    line = next(x for x in done.stderr.splitlines() if "timings" in x and str(recordings[0]) in x)
-    phases = json.loads(line.split("timings ", 1)[1])["seconds"]
-    assert {"read", "resample_qc"} <= set(phases) and "prefetch_wait" not in phases
+    phases = _timings(done, recordings[0])["seconds"]
+    assert {"read", "resample_qc", "exports"} <= set(phases) and "prefetch_wait" not in phases
     assert "Traceback" not in done.stderr  # no second start of the script in a helper
+
+
+def test_the_helper_draws_the_report_and_this_process_writes_where_it_cannot(model, recordings, tmp_path):
+    """For one recording, the report (figure and HTML) is drawn in the helper, which imported matplotlib while
+    PyTorch loaded here; outputs the helper cannot write are written (or refused, with the error) by this process.
+    In a batch, this process writes them (the helper prepares the next recording meanwhile)."""
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "wav2sleep", "-v", "stage", str(recordings[0]), "--model", str(model),
+                           "--out", str(out), "--formats", "json,png,html"], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    timings = _timings(done, recordings[0])
+    assert timings["background"]["report"] > 0 and "report" not in timings["seconds"]
+    assert (out / "night3.report.html").read_text().count("<img") >= 1
+    assert (out / "night3.hypnogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    prefetcher = Prefetcher([], ("ECG", "THX"), {}, OURS, plotting=True)
+    try:
+        hypnogram = stage(recordings[1], load_model(model))
+        blocked = tmp_path / "file-not-folder"
+        blocked.write_text("x")
+        timer = PhaseTimer()
+        with pytest.raises(OSError):  # the helper failed to write: this process tries, and reports the error
+            prefetcher.write_outputs(hypnogram, blocked / "sub", "night4", ("json",), False, timer)
+        assert "outputs_wait" not in timer.phases
+        timer = PhaseTimer()
+        written = prefetcher.write_outputs(hypnogram, tmp_path / "ok", "night4", ("json", "png"), False, timer)
+        assert set(written) == {"json", "png"} and written["png"].is_file()
+        assert {"exports", "report"} == set(timer.background) and "outputs_wait" in timer.phases
+    finally:
+        prefetcher.close()
+
+    batch = subprocess.run([sys.executable, "-m", "wav2sleep", "-v", "stage", *map(str, recordings), "--model",
+                            str(model), "--out", str(tmp_path / "batch"), "--formats", "json,png"],
+                           capture_output=True, text=True)  # fmt: skip
+    assert batch.returncode == 0, batch.stderr
+    for recording in recordings:
+        timings = _timings(batch, recording)
+        assert "report" in timings["seconds"] and "report" not in timings.get("background", {})

@@ -146,7 +146,8 @@ def _stage_one(args: argparse.Namespace, model, path: Path, name: Path, out: Pat
         hyp.metadata["model"] = args.model
         stats = hyp.sleep_statistics()
         timer.lap("statistics")
-        written = write_outputs(hyp, out / name.parent, name.name, formats, args.edf_per_epoch, timer)
+        writer = prefetcher.write_outputs if prefetcher is not None else write_outputs
+        written = writer(hyp, out / name.parent, name.name, formats, args.edf_per_epoch, timer)
     except Exception as exc:  # noqa: BLE001 - one bad recording, whatever the cause, never stops the batch
         if getattr(args, "verbose", 0):
             traceback.print_exc()
@@ -198,9 +199,9 @@ def _prefetcher(args: argparse.Namespace, recordings: list[Path], channels: dict
 
     model_signals, contract = inputs
     try:
-        return Prefetcher(
-            recordings, parse_signals(args.signals) if args.signals else model_signals, channels, contract
-        )
+        plotting = len(recordings) == 1 and bool({"png", "html"} & set(args.formats.split(",")))
+        return Prefetcher(recordings, parse_signals(args.signals) if args.signals else model_signals, channels,
+                          contract, plotting=plotting)  # fmt: skip
     except (OSError, ImportError, NotImplementedError):  # no process pool here (no /dev/shm, no sem_open)
         return None
 
