@@ -1,8 +1,14 @@
 """Large buffers stay in the glibc heap inside ``large_buffers_kept`` and during a CPU fit, and are mmapped again
-after (seen in glibc's own accounting of mmapped bytes)."""
+after (seen in glibc's own accounting of mmapped bytes).
+
+Each check runs in a fresh Python process (this file run as a script): the probe allocates more than the heap's free
+space, and after earlier tests that space can exceed the 1-GiB threshold the context sets, which would mmap the probe
+whatever the setting."""
 
 import ctypes
 import platform
+import subprocess
+import sys
 
 import lightning as L
 import pytest
@@ -36,7 +42,20 @@ def _mmapped_by_a_large_tensor() -> int:
     return during - before.hblkhd
 
 
+def _in_a_fresh_process(check: str) -> None:
+    done = subprocess.run([sys.executable, __file__, check], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
 def test_large_buffers_kept_only_inside_the_context():
+    _in_a_fresh_process("check_the_context")
+
+
+def test_a_cpu_fit_keeps_large_buffers_in_the_heap_until_it_ends():
+    _in_a_fresh_process("check_a_cpu_fit")
+
+
+def check_the_context() -> None:
     assert _mmapped_by_a_large_tensor() > 64 << 20
     with large_buffers_kept() as kept:
         assert kept is True
@@ -52,7 +71,7 @@ class _Probe(L.Callback):
         self.mmapped.append(_mmapped_by_a_large_tensor())
 
 
-def test_a_cpu_fit_keeps_large_buffers_in_the_heap_until_it_ends():
+def check_a_cpu_fit() -> None:
     torch.manual_seed(0)
     model = create_model("wav2sleep", signals=("ECG",), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32},
                          sequence_mixer={"kernel_size": 3, "num_dilations": 2})  # fmt: skip
@@ -64,3 +83,7 @@ def test_a_cpu_fit_keeps_large_buffers_in_the_heap_until_it_ends():
     trainer.fit(StagingModule(model), DataLoader([batch, batch], batch_size=None))
     assert probe.mmapped == [0, 0]
     assert _mmapped_by_a_large_tensor() > 64 << 20
+
+
+if __name__ == "__main__":
+    {"check_the_context": check_the_context, "check_a_cpu_fit": check_a_cpu_fit}[sys.argv[1]]()
