@@ -10,7 +10,7 @@ from wav2sleep.inference.stage import stage
 from wav2sleep.models import create_model, load_model, save_model
 from wav2sleep.models.folder import builtin_models, resolve_model_folder
 from wav2sleep.models.hrv_sequence import HRVSequence, night_features
-from wav2sleep.training.hrv_sequence import CONTRACT, train_ensemble
+from wav2sleep.training.hrv_sequence import CONTRACT, fit_member, train_ensemble
 
 BUILTIN = "builtin:ibi-slpdb"
 
@@ -88,6 +88,16 @@ def test_a_trained_ensemble_learns_saves_and_loads(tmp_path):
     with torch.no_grad():
         again = loaded({"IBI": torch.from_numpy(ibi)[None]})[0].argmax(-1).numpy()
     assert np.array_equal(again, predicted) and "made in a test" in (folder / "README.md").read_text()
+
+
+def test_a_member_can_start_from_given_weights():
+    nights = [(night_features(x), y) for x, y in (_night(s) for s in range(2))]
+    init = fit_member(nights, 4, seed=1, dim=16, epochs=1).state_dict()
+    untouched = fit_member(nights, 4, seed=5, dim=16, epochs=0, init=init)
+    assert all(torch.equal(untouched.state_dict()[k], v) for k, v in init.items())
+    assert not torch.equal(fit_member(nights, 4, seed=5, dim=16, epochs=0).head.weight, init["head.weight"])
+    trained = fit_member(nights, 4, seed=5, dim=16, epochs=1, init=init)
+    assert not torch.equal(trained.head.weight, init["head.weight"])
 
 
 def test_hrv_sequence_has_no_onnx_export_and_no_lightning_training(tmp_path):

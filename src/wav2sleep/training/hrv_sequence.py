@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +37,14 @@ MIN_CROP_EPOCHS = 480  # 4 h
 
 def fit_member(nights: Sequence[tuple[np.ndarray, np.ndarray]], num_classes: int, seed: int, *, dim: int = 32,
                layers: int = 1, dropout: float = 0.3, epochs: int = 20, balanced: bool = True,
-               noise: float = 0.1) -> FeatureSequenceNet:  # fmt: skip
-    """One member trained on ``nights`` [(features [E, 28], labels [E] in ``num_classes`` classes, -1 unscored)]."""
+               noise: float = 0.1, init: Mapping[str, torch.Tensor] | None = None) -> FeatureSequenceNet:  # fmt: skip
+    """One member trained on ``nights`` [(features [E, 28], labels [E] in ``num_classes`` classes, -1 unscored)],
+    starting from the weights ``init`` if given (a pretrained network's: ``benchmarks/slpdb_hrv_sequence.py``)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     net = FeatureSequenceNet(num_classes, dim, layers, dropout)
+    if init is not None:
+        net.load_state_dict(init)
     opt = torch.optim.AdamW(net.parameters(), 1e-3, weight_decay=1e-2)
     y_all = np.concatenate([y for _, y in nights])
     counts = np.bincount(y_all[y_all >= 0], minlength=num_classes).clip(1)
