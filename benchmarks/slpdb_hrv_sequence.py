@@ -13,8 +13,8 @@ model gives 3 classes. With ``--members K`` each of the ``--seeds`` runs is an e
 their own (mean probabilities). With ``--pretrain-nights N`` every member of a run starts from one network trained
 for ``--pretrain-epochs`` passes on N synthetic 8-h beat-interval nights (``synth.beats``, ingested like the real
 ones; the same steps as ``fit_member``); each run has a corpus and a pretraining seed of its own (1, 2, ...), so
-the spread over runs includes the pretraining's. Prints JSON:
-mean and SD over the runs, and the ensemble of all the runs' models.
+the spread over runs includes the pretraining's. Prints JSON: mean and SD over the runs, and the ensemble of all
+the runs' models.
 """
 
 from __future__ import annotations

@@ -17,11 +17,14 @@ import multiprocessing
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wav2sleep.contract import InputContract
-from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.inference.prepare import PreparedRecording, prepare_recording
 from wav2sleep.inference.timing import PhaseTimer
+
+if TYPE_CHECKING:  # for annotations only: the command imports this module on its start-up path
+    from wav2sleep.hypnogram import Hypnogram
 
 __all__ = ["Prefetcher"]
 
