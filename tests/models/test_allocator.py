@@ -55,6 +55,10 @@ def test_a_cpu_fit_keeps_large_buffers_in_the_heap_until_it_ends():
     _in_a_fresh_process("check_a_cpu_fit")
 
 
+def test_a_cpu_fit_that_raises_leaves_the_setting():
+    _in_a_fresh_process("check_a_failed_cpu_fit")
+
+
 def check_the_context() -> None:
     assert _mmapped_by_a_large_tensor() > 64 << 20
     with large_buffers_kept() as kept:
@@ -71,19 +75,42 @@ class _Probe(L.Callback):
         self.mmapped.append(_mmapped_by_a_large_tensor())
 
 
-def check_a_cpu_fit() -> None:
+class _Failure(L.Callback):
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        raise RuntimeError("a step failed")
+
+
+def _fit(*callbacks: L.Callback) -> None:
     torch.manual_seed(0)
     model = create_model("wav2sleep", signals=("ECG",), feature_dim=16, epoch_mixer={"nhead": 2, "dim_ff": 32},
                          sequence_mixer={"kernel_size": 3, "num_dilations": 2})  # fmt: skip
     batch = {"signals": {"ECG": torch.randn(2, 4 * 1024)}, "labels": torch.randint(0, 4, (2, 4)),
              "present": {"ECG": torch.tensor([True, True])}}  # fmt: skip
-    probe = _Probe()
     trainer = L.Trainer(accelerator="cpu", max_steps=2, logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, callbacks=[probe])  # fmt: skip
+                        enable_progress_bar=False, enable_model_summary=False, callbacks=list(callbacks))  # fmt: skip
     trainer.fit(StagingModule(model), DataLoader([batch, batch], batch_size=None))
+
+
+def check_a_cpu_fit() -> None:
+    probe = _Probe()
+    _fit(probe)
     assert probe.mmapped == [0, 0]
     assert _mmapped_by_a_large_tensor() > 64 << 20
 
 
+def check_a_failed_cpu_fit() -> None:
+    probe = _Probe()
+    try:
+        _fit(probe, _Failure())
+    except RuntimeError as error:
+        assert str(error) == "a step failed"
+    else:
+        raise AssertionError("the fit did not raise")
+    assert probe.mmapped == [0]  # the setting held during the fit
+    assert _mmapped_by_a_large_tensor() > 64 << 20
+
+
 if __name__ == "__main__":
-    {"check_the_context": check_the_context, "check_a_cpu_fit": check_a_cpu_fit}[sys.argv[1]]()
+    checks = {"check_the_context": check_the_context, "check_a_cpu_fit": check_a_cpu_fit,
+              "check_a_failed_cpu_fit": check_a_failed_cpu_fit}  # fmt: skip
+    checks[sys.argv[1]]()

@@ -12,9 +12,9 @@ get, so reading and resampling a night from the heap page-faults 4-kB pages inst
 nothing.
 
 A training step frees and allocates its activations even more often (forward, checkpoint recompute, backward): a
-fit on CPU keeps the setting from start to end (``training.module.StagingModule.on_fit_start``), with the encoders
-recomputing one night at a time so that the retained heap stays small (the default step on two 10-h nights:
-2.25x faster than with fresh mmaps, peak 3.55-3.89 GB; docs/models.md). Loading a night for training, which reuses
+fit on CPU keeps the setting from its start to its end, or its failure (``training.module.LargeBuffersKeptDuringFit``),
+with the encoders recomputing one night at a time so that the retained heap stays small (the default step on two
+10-h nights: 2.25x faster than with fresh mmaps, peak 3.55-3.89 GB; docs/models.md). Loading a night for training, which reuses
 its heap night after night, takes the same 18 ms either way (`NightDataset`, 10-h night, 4 signals).
 """
 
