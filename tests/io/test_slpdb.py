@@ -110,3 +110,26 @@ def test_every_physionet_stage_label_maps_and_an_unknown_one_names_its_line(tmp_
         InputFileError, match=r"x\.an \[line 5\]: unknown stage label; expected an R&K stage.*found 'Q'"
     ):
         read_slpdb_annotations(path)
+
+
+def test_a_stray_byte_fails_its_row_and_a_binary_file_is_refused(shared_data, tmp_path):
+    """A non-UTF-8 byte in a row is an error naming that line (not a codec error for the whole file); a file with
+    a NUL byte is named as not text. The readers never change the file they read."""
+    rr = (shared_data / "slpdb" / "slp41.rr").read_bytes().splitlines(keepends=True)
+    an = (shared_data / "slpdb" / "slp41.an").read_bytes().splitlines(keepends=True)
+    (tmp_path / "x.rr").write_bytes(b"".join([*rr[:99], rr[99].replace(b"\tN\t", b"\tN\t\xc3", 1), *rr[100:]]))
+    with pytest.raises(InputFileError, match=r"x\.rr \[line 100\]: unreadable beat-interval row"):
+        read_recording(tmp_path / "x.rr")
+    (tmp_path / "x.an").write_bytes(b"".join([*an[:9], an[9].rstrip(b"\n") + b"\xe9\n", *an[10:]]))
+    with pytest.raises(InputFileError, match=r"x\.an \[line 10\]: unknown stage label"):
+        read_slpdb_annotations(tmp_path / "x.an")
+    before = b"".join([*an[:9], b"\x00\x01", *an[9:]])
+    (tmp_path / "y.an").write_bytes(before)
+    with pytest.raises(InputFileError, match=r"y\.an: not a text file; expected stage annotations; found a NUL byte"):
+        read_slpdb_annotations(tmp_path / "y.an")
+    assert (tmp_path / "y.an").read_bytes() == before
+    # A UTF-8 byte-order mark and Windows line ends are text like any other.
+    (tmp_path / "z.an").write_bytes(b"\xef\xbb\xbf" + b"".join(line.rstrip(b"\n") + b"\r\n" for line in an))
+    assert read_slpdb_annotations(tmp_path / "z.an").codes.tolist() == read_slpdb_annotations(
+        shared_data / "slpdb" / "slp41.an"
+    ).codes.tolist()

@@ -17,6 +17,7 @@ import numpy as np
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
 from wav2sleep.io.recording import Channel, Recording, wanted_channels
+from wav2sleep.io.text import text_lines
 from wav2sleep.io.wfdb_header import open_wfdb_record
 
 __all__ = ["channel_labels", "read", "read_beat_table", "parse_clock", "LABEL"]
@@ -43,10 +44,7 @@ def read_beat_table(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Every row of a ``.rr`` file: (end time of the interval = time of a beat, s; interval, s; whether both of its
     beats are normal)."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="ascii").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read beat intervals ({exc})") from exc
+    lines = text_lines(path, "beat intervals")
     ends, intervals, normal = [], [], []
     for number, line in enumerate(lines, 1):
         tokens = line.split()

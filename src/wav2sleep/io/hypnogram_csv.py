@@ -10,6 +10,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.text import text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes
 
@@ -18,10 +19,7 @@ __all__ = ["read_hypnogram_csv"]
 
 def read_hypnogram_csv(path: str | Path) -> StageEvents:
     path = Path(path)
-    try:
-        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read hypnogram ({exc})") from exc
+    rows = list(csv.reader(text_lines(path, "a hypnogram")))
     rows = [r for r in rows if r and any(c.strip() for c in r)]
     if not rows:
         raise InputFileError(path, "empty file", expected="one stage per 30-s epoch", found="no rows")

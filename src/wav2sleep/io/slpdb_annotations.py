@@ -12,6 +12,7 @@ import numpy as np
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.beat_intervals import parse_clock
 from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.text import text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes
 
@@ -20,10 +21,7 @@ __all__ = ["read_slpdb_annotations"]
 
 def read_slpdb_annotations(path: str | Path) -> StageEvents:
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="ascii").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(path, f"cannot read annotations ({exc})") from exc
+    lines = text_lines(path, "stage annotations")
     onsets, labels, numbers = [], [], []
     for number, line in enumerate(lines, 1):
         if not line.strip() or line.lstrip().startswith("Elapsed"):

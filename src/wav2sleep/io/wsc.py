@@ -9,6 +9,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.text import text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import RK_TO_AASM, UNSCORED
 
@@ -18,13 +19,10 @@ ALLSCORE_STAGES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4, "REM": 4, "NO STAG
 
 
 def _lines(path: Path, encoding: str = "utf-8") -> list[str]:
-    try:
-        text = path.read_bytes().decode(encoding, errors="replace")
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read file ({exc.strerror or exc})") from exc
-    if not text.strip():
+    lines = [line for line in text_lines(path, "WSC scoring", encoding) if line.strip()]
+    if not lines:
         raise InputFileError(path, "empty file", expected="WSC scoring", found="0 lines")
-    return [line.rstrip("\r") for line in text.splitlines() if line.strip()]
+    return lines
 
 
 def _log_start(log: Path, warnings: list[str]) -> time | None:

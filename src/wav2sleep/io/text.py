@@ -1,0 +1,26 @@
+"""Lines of the small text files the readers parse (beat tables, stage annotations, hypnograms, scoring logs).
+
+Bytes that are not UTF-8 (a Latin-1 comment, a corrupted byte) become U+FFFD, so a stray byte fails only the row
+it is in, where the reader can name the line, instead of the whole file with a codec error. A NUL byte means the
+file is not text at all (a binary WFDB annotation file under a text name, a truncated copy): refused as such.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wav2sleep.errors import InputFileError
+
+__all__ = ["text_lines"]
+
+
+def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:
+    """The lines of ``path`` (UTF-8 by default, a leading byte-order mark dropped); ``what`` names the content in
+    errors."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what} ({exc.strerror or exc})") from exc
+    if b"\0" in data:
+        raise InputFileError(path, "not a text file", expected=what, found=f"a NUL byte at offset {data.index(0)}")
+    return data.decode(encoding, errors="replace").splitlines()
