@@ -130,6 +130,7 @@ def test_a_stray_byte_fails_its_row_and_a_binary_file_is_refused(shared_data, tm
     assert (tmp_path / "y.an").read_bytes() == before
     # A UTF-8 byte-order mark and Windows line ends are text like any other.
     (tmp_path / "z.an").write_bytes(b"\xef\xbb\xbf" + b"".join(line.rstrip(b"\n") + b"\r\n" for line in an))
-    assert read_slpdb_annotations(tmp_path / "z.an").codes.tolist() == read_slpdb_annotations(
-        shared_data / "slpdb" / "slp41.an"
-    ).codes.tolist()
+    assert (
+        read_slpdb_annotations(tmp_path / "z.an").codes.tolist()
+        == read_slpdb_annotations(shared_data / "slpdb" / "slp41.an").codes.tolist()
+    )
