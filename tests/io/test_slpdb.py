@@ -9,6 +9,7 @@ import pytest
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import RATE_HZ
 from wav2sleep.io import channel_labels, read_recording
+from wav2sleep.io.beat_intervals import parse_clock
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import epochs_from_events
 
@@ -133,4 +134,44 @@ def test_a_stray_byte_fails_its_row_and_a_binary_file_is_refused(shared_data, tm
     assert (
         read_slpdb_annotations(tmp_path / "z.an").codes.tolist()
         == read_slpdb_annotations(shared_data / "slpdb" / "slp41.an").codes.tolist()
+    )
+
+
+def _copy_slp41(shared_data, tmp_path, *, rr=None, hea=None):
+    """slp41's three files in ``tmp_path`` as ``x.*``, with the .rr rows or the .hea text replaced if given."""
+    src = shared_data / "slpdb"
+    rows = (src / "slp41.rr").read_text().splitlines(keepends=True)
+    (tmp_path / "x.rr").write_text("".join(rr(rows) if rr else rows))
+    text = (src / "slp41.hea").read_text().replace("slp41", "x")
+    (tmp_path / "x.hea").write_text(hea(text) if hea else text)
+    return tmp_path / "x.rr"
+
+
+def test_beat_times_are_data_out_of_order_or_impossible_ones_are_refused_by_line(shared_data, tmp_path):
+    swapped = _copy_slp41(shared_data, tmp_path, rr=lambda r: [*r[:199], r[200], r[199], *r[201:]])
+    with pytest.raises(InputFileError, match=r"x\.rr \[line 201\]: beat times out of order; expected increasing"):
+        read_recording(swapped)
+    for bad in ("nan", "-0:01.000", "inf"):
+        path = _copy_slp41(shared_data, tmp_path, rr=lambda r, bad=bad: [*r[:49], r[49].rsplit("\t", 1)[0] + f"\t{bad}\n", *r[50:]])  # fmt: skip
+        with pytest.raises(InputFileError, match=r"x\.rr \[line 50\]: unreadable beat-interval row"):
+            read_recording(path)
+    far = _copy_slp41(shared_data, tmp_path, rr=lambda r: [*r, "99999:00:00.000\tN\t0.8\tN\t99999:00:00.800\n"])
+    with pytest.raises(InputFileError, match=r"x\.rr \[line \d+\]: beat time beyond any recording; expected at most 7"):
+        read_recording(far)
+
+
+def test_the_header_beside_beats_is_metadata_a_bad_one_is_reported_and_the_beats_decide(shared_data, tmp_path):
+    good = read_recording(_copy_slp41(shared_data, tmp_path))
+    assert good.duration_s == 5850000 / 250 and good.start == datetime(1989, 8, 24, 23, 51, 30)
+    last_beat = parse_clock(_rows(shared_data / "slpdb" / "slp41.rr")[-1][-1])
+    # A length of 12 years (a corrupted sample count) would allocate gigabytes: the beats decide instead.
+    huge = read_recording(_copy_slp41(shared_data, tmp_path, hea=lambda t: t.replace("5850000", "99999999999", 1)))
+    assert huge.start == good.start and last_beat == huge.duration_s < good.duration_s
+    assert any("length 4e+08 s disagrees with the beats" in w for w in huge.warnings)
+    np.testing.assert_array_equal(huge.channels["RR"].data, good.channels["RR"].data[: huge.channels["RR"].data.size])
+    # An unreadable header: no start, the length from the beats, the reason in a warning.
+    broken = read_recording(_copy_slp41(shared_data, tmp_path, hea=lambda t: "x seven 250\n"))
+    assert broken.start is None and broken.duration_s == huge.duration_s
+    assert any(
+        "x.hea" in w and "unreadable WFDB header" in w and "length from the last beat" in w for w in broken.warnings
     )
