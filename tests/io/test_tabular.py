@@ -1,4 +1,5 @@
 import json
+import warnings
 
 import numpy as np
 import pyarrow as pa
@@ -50,3 +51,64 @@ def test_bad_tables_are_named(tmp_path):
     pacsv.write_csv(pa.table({"time": np.r_[0, 1, 3.0], "ECG": [1.0, 2, 3]}), path)
     with pytest.raises(InputFileError, match="not regular"):
         read_recording(path)
+
+
+def test_semicolon_and_tab_tables_with_decimal_commas(tmp_path):
+    """Spreadsheet exports in much of Europe: fields separated by semicolons (or tabs), decimal commas."""
+    rows = [f"{t:.6f};{x:.6f}".replace(".", ",") for t, x in zip(T, X, strict=True)]
+    (tmp_path / "eu.csv").write_text("time;ECG\n" + "\n".join(rows) + "\n")
+    (tmp_path / "tab.csv").write_text("time\tECG\n" + "\n".join(r.replace(";", "\t") for r in rows) + "\n")
+    for name in ("eu.csv", "tab.csv"):
+        rec = read_recording(tmp_path / name)
+        assert rec.labels == ["ECG"] and rec.channels["ECG"].rate_hz == pytest.approx(128)
+        np.testing.assert_allclose(rec.channels["ECG"].data, X, atol=1e-6)
+    # A comma-separated table keeps the comma as separator, however its header looks.
+    pacsv.write_csv(pa.table({"time": T, "ECG;lead": X}), tmp_path / "comma.csv")
+    assert read_recording(tmp_path / "comma.csv").labels == ["ECG;lead"]
+
+
+def test_text_or_gaps_in_a_table_name_the_column_and_row(tmp_path):
+    path = tmp_path / "bad.csv"
+    lines = ["time,ECG"] + [f"{t},{x}" for t, x in zip(T[:300], X[:300], strict=True)]
+    path.write_text("\n".join([*lines[:101], "0.78125,oops", *lines[102:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"bad\.csv \[ECG, line 102\]: column is not numeric; expected numbers; "
+                                             r"found 'oops'"):  # fmt: skip
+        read_recording(path)
+    path.write_text("\n".join([*lines[:51], ",0.5", *lines[52:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"\[time, line 52\]: time column has a missing or non-finite value"):
+        read_recording(path)
+    path.write_text("\n".join([*lines[:51], "later,0.5", *lines[52:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"\[time, line 52\]: column is not numeric"):
+        read_recording(path)
+    # An empty cell in a channel is a missing sample (NaN, which QC flags), not an error.
+    path.write_text("\n".join([*lines[:11], "0.078125,", *lines[12:]]) + "\n")
+    assert np.isnan(read_recording(path).channels["ECG"].data[10])
+
+
+def test_times_to_the_millisecond_are_regular_and_a_missing_sample_is_named(tmp_path):
+    t = np.arange(256 * 60) / 256  # 3.90625 ms apart, written as 0.000, 0.004, 0.008, 0.012, 0.016, 0.020, ...
+    lines = ["time,ECG"] + [f"{a:.3f},{b:.5f}" for a, b in zip(t, np.sin(t), strict=True)]
+    path = tmp_path / "ms.csv"
+    path.write_text("\n".join(lines) + "\n")
+    rec = read_recording(path)
+    assert rec.channels["ECG"].rate_hz == pytest.approx(256, rel=1e-4)
+    path.write_text("\n".join([*lines[:1001], *lines[1002:]]) + "\n")  # the sample at 3.906 s lost
+    with pytest.raises(InputFileError, match=r"\[time, line 1002\]: time column not regular; expected evenly spaced "
+                                             r"samples .*found 3.91 s after 3.902 s"):  # fmt: skip
+        read_recording(path)
+
+
+def test_a_unit_in_a_column_name_is_the_channel_unit(tmp_path):
+    path = tmp_path / "u.csv"
+    pacsv.write_csv(pa.table({"time": T, "IBI (ms)": 800 + 0 * T, "ECG [mV]": X, "Pleth": X}), path)
+    rec = read_recording(path)
+    assert rec.labels == ["IBI", "ECG", "Pleth"]
+    assert [rec.channels[k].unit for k in rec.labels] == ["ms", "mV", ""]
+    # Two columns that would get one label keep their whole names (and no unit).
+    pacsv.write_csv(pa.table({"time": T, "ECG (mV)": X, "ECG (uV)": X * 1000}), path)
+    assert read_recording(path).labels == ["ECG (mV)", "ECG (uV)"]
+    # A value beyond float32 is a non-finite sample (QC flags it), not a warning from NumPy.
+    path.write_text("time,ECG\n0,1\n0.5,1e308\n1,2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isinf(read_recording(path).channels["ECG"].data[1])

@@ -2,7 +2,11 @@
 
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds`` or ``timestamp``): seconds from
   the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken from the
-  time column (it must be regular); a table without one is refused, since its rate would be unknown.
+  time column (it must be finite and regular); a table without one is refused, since its rate would be unknown.
+  CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
+  semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
+  A unit in brackets at the end of a column name (``IBI (ms)``, ``ECG [mV]``) is the channel's unit, and the name
+  without it its label.
 - ``.npz``: one array per channel and the rate as ``fs`` (shared) or ``fs_<channel>`` (per channel).
 - ``.npy``: a single channel; its rate must come from a sidecar ``<name>.json`` ``{"fs": ..., "label": ...}``.
 Non-finite values are kept (QC flags and zeroes them later).
@@ -11,6 +15,7 @@ Non-finite values are kept (QC flags and zeroes them later).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -24,15 +29,66 @@ __all__ = ["channel_labels", "read"]
 TIME_COLUMNS = ("time", "seconds", "timestamp", "t")
 
 
-def _table(path: Path) -> dict[str, np.ndarray]:
+def _delimiter(path: Path) -> str:
+    """``,`` unless the header line has semicolons or tabs and no comma."""
+    with open(path, "rb") as f:
+        header = f.readline(65536)
+    if b"," not in header:
+        for candidate in (";", "\t"):
+            if candidate.encode() in header:
+                return candidate
+    return ","
+
+
+def _read_csv(path: Path):
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
+
+    delimiter = _delimiter(path)
+    table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=delimiter))
+    if delimiter == ",":
+        return table
+    # Text columns whose every value reads as a number once a decimal comma becomes a point: numbers.
+    for i, column in enumerate(table.columns):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            try:
+                column = pc.cast(pc.replace_substring(column, ",", "."), pa.float64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue
+            table = table.set_column(i, table.field(i).name, column)
+    return table
+
+
+def _table(path: Path) -> dict[str, np.ndarray]:
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path) if path.suffix.lower() == ".parquet" else pacsv.read_csv(path)
+        table = pq.read_table(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
     except Exception as exc:  # pyarrow raises several types for malformed files
-        raise InputFileError(path, f"unreadable table ({exc})") from exc
+        # One line: pyarrow quotes the offending rows, line breaks and all.
+        raise InputFileError(path, f"unreadable table ({' '.join(str(exc)[:300].split())})") from exc
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
+def _place(path: Path, row: int) -> str:
+    """Where data row ``row`` (from 0) is: its line in a CSV file (the header is line 1), else its row number."""
+    return f"line {row + 2}" if path.suffix.lower() == ".csv" else f"row {row + 1}"
+
+
+def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
+    """A numeric column as it is, a text column as float64 (empty cells NaN); text that is not a number is an error
+    naming the column and where its first bad value is."""
+    if np.issubdtype(values.dtype, np.number):
+        return values
+    out = np.empty(len(values))
+    for row, value in enumerate(values):
+        try:
+            out[row] = np.nan if value is None else float(value)
+        except (TypeError, ValueError):
+            raise InputFileError(path, "column is not numeric", field=f"{name}, {_place(path, row)}",
+                                 expected="numbers", found=repr(str(value)[:40])) from None  # fmt: skip
+    return out
 
 
 def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, datetime | None]:
@@ -42,14 +98,47 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
                              found=", ".join(columns))  # fmt: skip
     t = columns[name]
     start = None
-    if not np.issubdtype(t.dtype, np.number):
-        clock = t.astype("datetime64[ns]")
-        start = clock[0].astype("datetime64[us]").item()
+    if np.issubdtype(t.dtype, np.datetime64) or (t.dtype == object and t.size and isinstance(t[0], str)
+                                                 and "-" in t[0][1:]):  # fmt: skip
+        try:
+            clock = t.astype("datetime64[ns]")
+        except ValueError as exc:
+            raise InputFileError(path, "unreadable clock time", field=name, expected="ISO date-times",
+                                 found=str(exc)[:120]) from None  # fmt: skip
+        start = clock[0].astype("datetime64[us]").item() if not np.isnat(clock[0]) else None
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
-    steps = np.diff(t.astype(np.float64))
-    if steps.size == 0 or steps.min() <= 0 or (steps.max() - steps.min()) > 1e-3 * steps.mean():
-        raise InputFileError(path, "time column not regular", field=name, expected="evenly spaced samples")
-    return name, 1.0 / float(steps.mean()), start
+    t = _numbers(path, name, t).astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(t))
+    if bad.size:
+        raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {_place(path, bad[0])}",
+                             expected="a time for every sample")  # fmt: skip
+    steps = np.diff(t)
+    if steps.size == 0:
+        raise InputFileError(path, "time column not regular", field=name, expected="at least two samples")
+    step = (t[-1] - t[0]) / steps.size
+    # Times written to the millisecond (3 decimals) are regular too: a 256-Hz column steps 3 or 4 ms.
+    tolerance = max(6e-4, 1e-3 * step)  # half a millisecond, and a margin for the rounding itself
+    off = np.flatnonzero((steps <= 0) | (np.abs(steps - step) > 2 * tolerance))
+    if not off.size:  # every step fits; the times must also stay on one grid (no slow drift)
+        drift = np.abs(t - (t[0] + step * np.arange(t.size)))
+        off = np.flatnonzero(drift > tolerance)[:1] - 1
+    if off.size:
+        row = max(int(off[0]) + 1, 1)
+        raise InputFileError(path, "time column not regular", field=f"{name}, {_place(path, row)}",
+                             expected=f"evenly spaced samples ({step:g} s apart on average)",
+                             found=f"{t[row]:g} s after {t[row - 1]:g} s")  # fmt: skip
+    return name, 1.0 / step, start
+
+
+UNIT_IN_NAME = re.compile(r"^\s*(.*?\S)\s*[(\[]\s*([^()\[\]]{1,16}?)\s*[)\]]\s*$")
+
+
+def _labels_and_units(names: list[str]) -> dict[str, tuple[str, str]]:
+    """column -> (channel label, unit): ``IBI (ms)`` -> (``IBI``, ``ms``); names kept whole if that would make two
+    channels of one label."""
+    split = {n: (m.group(1), m.group(2)) if (m := UNIT_IN_NAME.match(n)) else (n, "") for n in names}
+    labels = [label for label, _ in split.values()]
+    return split if len(set(labels)) == len(labels) else {n: (n, "") for n in names}
 
 
 def channel_labels(path: str | Path) -> list[str]:
@@ -62,7 +151,7 @@ def channel_labels(path: str | Path) -> list[str]:
         return [_sidecar(path).get("label", path.stem)]
     columns = _table(path)
     time_name, _, _ = _time_axis(path, columns)
-    return [c for c in columns if c != time_name]
+    return [label for label, _ in _labels_and_units([c for c in columns if c != time_name]).values()]
 
 
 def _sidecar(path: Path) -> dict:
@@ -97,6 +186,7 @@ def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
     suffix = path.suffix.lower()
     notes: list[str] = []
+    units: dict[str, str] = {}
     if suffix == ".npy":
         meta = _sidecar(path)
         data = {meta.get("label", path.stem): np.load(path, allow_pickle=False)}
@@ -117,9 +207,13 @@ def read(path: str | Path, labels=None) -> Recording:
     else:
         columns = _table(path)
         time_name, fs, start = _time_axis(path, columns)
-        data = {k: v for k, v in columns.items() if k != time_name}
+        named = _labels_and_units([c for c in columns if c != time_name])
+        data = {named[c][0]: columns[c] for c in named}
+        units = {label: unit for label, unit in named.values()}
         rates = dict.fromkeys(data, fs)
     wanted = wanted_channels(path, list(data), labels)
-    channels = {k: Channel(k, np.asarray(data[k], dtype=np.float32), rates[k]) for k in wanted}
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, which QC flags like any non-finite one
+        channels = {k: Channel(k, _numbers(path, k, np.asarray(data[k])).astype(np.float32), rates[k],
+                               units.get(k, "")) for k in wanted}  # fmt: skip
     duration = min(c.duration_s for c in channels.values())
     return Recording(path, channels, start, duration, notes)
