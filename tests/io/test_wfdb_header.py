@@ -86,3 +86,33 @@ def test_a_header_claiming_more_samples_than_its_data_files_hold_is_refused_befo
     hea.write_text(hea.read_text().replace("100 2 360 650000", "100 2 360 650000000", 1))
     with pytest.raises(InputFileError, match=r"100\.hea \[number of samples\]: signal length larger than the data"):
         read_recording(hea)
+
+
+def test_a_truncated_data_file_gives_its_complete_frames_with_a_warning(tmp_path, shared_data):
+    """As a truncated EDF gives its complete records: record 100 (two signals in format 212, 3 bytes a frame) cut
+    short mid-frame reads the frames that are whole, equal to the full record's first ones."""
+    full = read_recording(shared_data / "wfdb_excerpts" / "100.hea")
+    hea = _record_100(tmp_path, shared_data, "")
+    data = (tmp_path / "100.dat").read_bytes()
+    (tmp_path / "100.dat").write_bytes(data[: 3 * 360 * 600 + 2])  # 10 min and part of a frame
+    cut = read_recording(hea)
+    assert cut.duration_s == 600
+    assert any("data files hold 216000 of the header's 650000 sample frames" in w for w in cut.warnings)
+    np.testing.assert_array_equal(cut.channels["MLII"].data, full.channels["MLII"].data[:216000])
+    (tmp_path / "100.dat").write_bytes(data[:2])
+    hea.write_text(hea.read_text().replace("100 2 360 650000", "100 2 360 1000"))
+    with pytest.raises(InputFileError, match=r"100\.hea \[number of samples\]: data files hold no complete sample"):
+        read_recording(hea)
+
+
+def test_signal_lines_that_do_not_match_the_signal_count_are_refused(tmp_path, shared_data):
+    hea = _record_100(tmp_path, shared_data, "")
+    lines = hea.read_text().splitlines()
+    signal_lines = [i for i, line in enumerate(lines) if line.startswith("100.dat")]
+    hea.write_text("\n".join(line for i, line in enumerate(lines) if i != signal_lines[1]) + "\n")
+    with pytest.raises(InputFileError, match=r"\[number of signals\]: signal lines do not match the signal count; "
+                                             r"expected 2 signal lines; found 1"):  # fmt: skip
+        read_recording(hea)
+    hea.write_text("\n".join([*lines, lines[signal_lines[1]]]) + "\n")
+    with pytest.raises(InputFileError, match="expected 2 signal lines; found 3"):
+        read_recording(hea)
