@@ -41,6 +41,15 @@ def test_a_labs_own_experiment_folder(tmp_path):
     assert cfg["name"] == "night_shift" and cfg["training"]["lr"] == 5.0e-4
 
 
+def test_a_mistyped_experiment_is_an_error_not_the_default_recipe(tmp_path):
+    """An experiment name that matches no file must not train the default recipe silently."""
+    done = _train(tmp_path, "experiment=slpbd", "data_root=/d", "--cfg", "job")
+    assert done.returncode != 0 and "Could not find 'experiment/slpbd'" in done.stderr
+    assert "slpdb" in done.stderr and "Traceback" not in done.stderr  # the options it offers
+    done = _train(tmp_path, "data_root=/d", "--cfg", "job")  # no experiment: the defaults
+    assert done.returncode == 0 and yaml.safe_load(done.stdout)["name"] == "wav2sleep"
+
+
 def test_a_bad_store_is_one_line_without_a_traceback(tmp_path):
     done = _train(tmp_path, f"data_root={tmp_path / 'nothing'}")
     assert done.returncode == 2 and "not a wav2sleep store" in done.stderr and "Traceback" not in done.stderr
