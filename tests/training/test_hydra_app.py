@@ -1,11 +1,13 @@
 """``wav2sleep train`` as a Hydra application, driven through the command line as users type it."""
 
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 
@@ -48,6 +50,36 @@ def test_a_mistyped_experiment_is_an_error_not_the_default_recipe(tmp_path):
     assert "slpdb" in done.stderr and "Traceback" not in done.stderr  # the options it offers
     done = _train(tmp_path, "data_root=/d", "--cfg", "job")  # no experiment: the defaults
     assert done.returncode == 0 and yaml.safe_load(done.stdout)["name"] == "wav2sleep"
+
+
+def test_a_setting_no_run_could_use_is_one_line_naming_the_key_before_anything_is_built(tmp_path):
+    done = _train(tmp_path, "data_root=/d", "cpu_processes=0", "output_dir=out")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().endswith("cpu_processes=0: expected an integer >= 1")
+    assert not (tmp_path / "out" / "checkpoints").exists()  # only Hydra's record of the job is there
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("training.batch_size=0", "training.batch_size=0: expected an integer >= 1"),
+        ("training.batch_size=1.5", "training.batch_size=1.5: expected an integer >= 1"),
+        ("training.max_epochs=abc", "training.max_epochs='abc': expected an integer >= 1, or -1"),
+        ("training.lr=-1", "training.lr=-1: expected a number > 0"),
+        ("training.flip_p=2", "training.flip_p=2: expected a probability"),
+        ("target_batch_size=0", "target_batch_size=0: expected an integer >= 1"),
+        ("num_gpus=-1", "num_gpus=-1: expected auto, or an integer >= 0"),
+    ],
+)
+def test_settings_out_of_range_are_named(override, message):
+    from wav2sleep.errors import ConfigError
+    from wav2sleep.training.settings import check_settings
+    from wav2sleep.training.train import compose_config
+
+    check_settings(compose_config(["data_root=/d"]))  # the defaults pass
+    check_settings(compose_config(["data_root=/d", "experiment=slpdb", "num_gpus=0", "training.max_epochs=-1"]))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_settings(compose_config(["data_root=/d", override]))
 
 
 def test_a_bad_store_is_one_line_without_a_traceback(tmp_path):

@@ -23,6 +23,7 @@ from wav2sleep.models.registry import set_contract
 from wav2sleep.store.atomic import write_text_atomic
 from wav2sleep.training.data import StoreDataModule
 from wav2sleep.training.module import StagingModule
+from wav2sleep.training.settings import check_settings
 
 __all__ = ["train", "compose_config", "trainer_settings"]
 
@@ -99,6 +100,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     """Train as ``cfg`` says; returns the output folder, model folder, best checkpoint, metrics and test results."""
     if OmegaConf.is_missing(cfg, "data_root"):
         raise ConfigError("data_root is required: wav2sleep train data_root=STORE_ROOT ...")
+    check_settings(cfg)
     out = Path(cfg.output_dir).absolute()
     out.mkdir(parents=True, exist_ok=True)
     L.seed_everything(cfg.seed, workers=True)
