@@ -47,6 +47,34 @@ def test_published_checkpoint_reproduces_the_originals_end_to_end_logits(golden,
     assert agree == 1.0 and max_dp < 1e-3  # measured: 1.0 and 2e-6
 
 
+def test_the_golden_night_rewritten_by_pyedflib_gives_the_originals_logits(golden, cardio, tmp_path):
+    """Another writer's file of the same night: EDF+ by pyedflib, channels in reverse order, an annotation signal
+    with a note in it. Same samples, same logits."""
+    import pyedflib
+
+    reader = pyedflib.EdfReader(str(GOLDEN_EDF))
+    try:
+        order = list(reversed(range(reader.signals_in_file)))
+        headers = reader.getSignalHeaders()
+        samples = [reader.readSignal(i, digital=True).astype(np.int32) for i in order]
+        start = reader.getStartdatetime()
+    finally:
+        reader.close()
+    path = tmp_path / "rewritten.edf"
+    writer = pyedflib.EdfWriter(str(path), len(order), file_type=pyedflib.FILETYPE_EDFPLUS)
+    try:
+        writer.setSignalHeaders([headers[i] for i in order])
+        writer.setStartdatetime(start)
+        writer.writeSamples(samples, digital=True)
+        writer.writeAnnotation(0, -1, "Lights off")
+    finally:
+        writer.close()
+    hyp = stage(path, cardio, signals="ECG,THX")
+    assert hyp.start == datetime(2001, 3, 4, 22, 15, 30)
+    agree, max_dp = _agreement(hyp, golden["logits.ECG+THX"])
+    assert agree == 1.0 and max_dp < 1e-3
+
+
 def test_every_signal_of_the_file_reproduces_the_original_once_its_predict_sample_order_is(golden, cardio):
     # The original's predict joins the grids in the model's signal order (ABD first) without sorting: ECG arrives
     # out of time order. Reproduced on request; by default the model gets time-ordered samples, as it was trained.
