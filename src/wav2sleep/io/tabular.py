@@ -107,6 +107,7 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
                                  found=str(exc)[:120]) from None  # fmt: skip
         start = clock[0].astype("datetime64[us]").item() if not np.isnat(clock[0]) else None
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
+        t[np.isnat(clock - clock[0])] = np.nan  # a missing clock time (NaT) is a missing time, refused below
     t = _numbers(path, name, t).astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:

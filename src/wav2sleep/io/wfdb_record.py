@@ -53,8 +53,9 @@ def _complete_frames(path: Path, header) -> int | None:
         return None
     frame_bytes: dict[str, float] = {}
     offsets: dict[str, int] = {}
-    for name, fmt, spf, offset in zip(header.file_name, header.fmt, header.samps_per_frame, header.byte_offset,
-                                      strict=True):  # fmt: skip
+    n = len(header.fmt)
+    for name, fmt, spf, offset in zip(header.file_name or [None] * n, header.fmt, header.samps_per_frame or [1] * n,
+                                      header.byte_offset or [None] * n, strict=True):  # fmt: skip
         if fmt not in BYTES_PER_SAMPLE or not name or name == "~":
             return None
         frame_bytes[name] = frame_bytes.get(name, 0.0) + (spf or 1) * BYTES_PER_SAMPLE[fmt]
