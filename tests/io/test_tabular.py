@@ -112,3 +112,50 @@ def test_a_unit_in_a_column_name_is_the_channel_unit(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isinf(read_recording(path).channels["ECG"].data[1])
+
+
+def test_a_beat_list_with_beat_times_gives_the_grid_of_the_same_beats_in_a_rr_file(shared_data, tmp_path):
+    """slp41's normal-to-normal beats (real data) exported as a heart-rate strap would: one row per beat, its time
+    (s from the start) and its interval in ms. Same beats, same IBI grid as reading the .rr file."""
+    from wav2sleep.io.beat_intervals import read_beat_table
+
+    ends, intervals, normal = read_beat_table(shared_data / "slpdb" / "slp41.rr")
+    path = tmp_path / "strap.csv"
+    rows = [f"{e:.3f},{1000 * i:.0f}" for e, i, n in zip(ends, intervals, normal, strict=True) if n]
+    path.write_text("time,RR (ms)\n" + "\n".join(rows) + "\n")
+    from_rr = read_recording(shared_data / "slpdb" / "slp41.rr").channels["RR"].data
+    beats = read_recording(path)
+    assert beats.labels == ["RR"] and beats.channels["RR"].rate_hz == from_rr.size / 23400
+    n = beats.channels["RR"].data.size
+    assert abs(n - from_rr.size) < 10  # the .rr night ends with its header, the list with its last beat
+    np.testing.assert_allclose(beats.channels["RR"].data, from_rr[:n], atol=1e-6)
+    assert "one row per beat" in beats.channels["RR"].warnings[0]
+
+
+def test_a_beat_list_without_times_is_the_running_sum_of_its_intervals(shared_data, tmp_path):
+    from wav2sleep.io.beat_intervals import read_beat_table
+
+    ends, intervals, _ = read_beat_table(shared_data / "slpdb" / "slp41.rr")
+    path = tmp_path / "kubios.csv"
+    path.write_text("RR\n" + "\n".join(f"{i:.3f}" for i in intervals) + "\n")  # seconds, no unit: inferred
+    rec = read_recording(path)
+    assert rec.duration_s == pytest.approx(ends[-1], abs=1.0) and rec.start is None
+    assert any("unit blank; inferred s" in w for w in rec.channels["RR"].warnings)
+    from_rr = read_recording(shared_data / "slpdb" / "slp41.rr").channels["RR"].data
+    n = rec.channels["RR"].data.size
+    # Without beat types the ectopic beats stay in: the grids agree everywhere else.
+    assert np.mean(np.abs(rec.channels["RR"].data - from_rr[:n]) < 0.01) > 0.97
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:100], "x", *lines[101:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"\[RR, line 101\]: column is not numeric"):
+        read_recording(path)
+    path.write_text("\n".join([*lines[:100], "nan", *lines[101:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"\[RR, line 101\]: beat interval missing in a list without beat times"):
+        read_recording(path)
+
+
+def test_beat_times_out_of_order_are_named(tmp_path):
+    path = tmp_path / "b.csv"
+    path.write_text("time,IBI\n0.9,0.9\n1.8,0.9\n1.7,0.9\n2.6,0.9\n")
+    with pytest.raises(InputFileError, match=r"b\.csv \[line 4\]: beat times out of order"):
+        read_recording(path)

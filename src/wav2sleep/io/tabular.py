@@ -7,6 +7,10 @@
   semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
   A unit in brackets at the end of a column name (``IBI (ms)``, ``ECG [mV]``) is the channel's unit, and the name
   without it its label.
+- A **beat list** (what heart-rate straps and HRV tools export): one row per beat, a single beat-interval column
+  (``IBI``, ``RR`` or ``NN``; s, ms or bpm, stated in its name or inferred from the values) and either no time
+  column (beat times are the running sum of the intervals) or the time of each beat (irregular, as beats are).
+  It is put on the IBI grid like a ``.rr`` file (intervals outside 0.3-2 s dropped, long gaps filled and reported).
 - ``.npz``: one array per channel and the rate as ``fs`` (shared) or ``fs_<channel>`` (per channel).
 - ``.npy``: a single channel; its rate must come from a sidecar ``<name>.json`` ``{"fs": ..., "label": ...}``.
 Non-finite values are kept (QC flags and zeroes them later).
@@ -16,13 +20,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from wav2sleep.dsp import scale_units
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.recording import Channel, Recording, wanted_channels
+from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
+from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, wanted_channels
+from wav2sleep.signals import is_alias
 
 __all__ = ["channel_labels", "read"]
 
@@ -91,12 +98,12 @@ def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, datetime | None]:
-    name = next((c for c in columns if c.strip().lower() in TIME_COLUMNS), None)
-    if name is None:
-        raise InputFileError(path, "no time column", field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
-                             found=", ".join(columns))  # fmt: skip
-    t = columns[name]
+def _time_column(columns: dict[str, np.ndarray]) -> str | None:
+    return next((c for c in columns if c.strip().lower() in TIME_COLUMNS), None)
+
+
+def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None]:
+    """A time column as seconds from its first value (float64, all finite) and, for clock times, the start."""
     start = None
     if np.issubdtype(t.dtype, np.datetime64) or (t.dtype == object and t.size and isinstance(t[0], str)
                                                  and "-" in t[0][1:]):  # fmt: skip
@@ -113,22 +120,36 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
     if bad.size:
         raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {_place(path, bad[0])}",
                              expected="a time for every sample")  # fmt: skip
+    return t, start
+
+
+def _irregular_row(t: np.ndarray) -> int | None:
+    """The first row (>= 1) whose time is off the column's regular grid; None if the column is regular."""
     steps = np.diff(t)
-    if steps.size == 0:
-        raise InputFileError(path, "time column not regular", field=name, expected="at least two samples")
     step = (t[-1] - t[0]) / steps.size
     # Times written to the millisecond (3 decimals) are regular too: a 256-Hz column steps 3 or 4 ms.
     tolerance = max(6e-4, 1e-3 * step)  # half a millisecond, and a margin for the rounding itself
     off = np.flatnonzero((steps <= 0) | (np.abs(steps - step) > 2 * tolerance))
     if not off.size:  # every step fits; the times must also stay on one grid (no slow drift)
-        drift = np.abs(t - (t[0] + step * np.arange(t.size)))
-        off = np.flatnonzero(drift > tolerance)[:1] - 1
-    if off.size:
-        row = max(int(off[0]) + 1, 1)
+        off = np.flatnonzero(np.abs(t - (t[0] + step * np.arange(t.size))) > tolerance)[:1] - 1
+    return max(int(off[0]) + 1, 1) if off.size else None
+
+
+def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, datetime | None]:
+    """(time column, sampling rate, start) of a table of samples."""
+    name = _time_column(columns)
+    if name is None:
+        raise InputFileError(path, "no time column", field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
+                             found=", ".join(columns))  # fmt: skip
+    t, start = _seconds(path, name, columns[name])
+    if t.size < 2:
+        raise InputFileError(path, "time column not regular", field=name, expected="at least two samples")
+    row = _irregular_row(t)
+    if row is not None:
         raise InputFileError(path, "time column not regular", field=f"{name}, {_place(path, row)}",
-                             expected=f"evenly spaced samples ({step:g} s apart on average)",
+                             expected=f"evenly spaced samples ({(t[-1] - t[0]) / (t.size - 1):g} s apart on average)",
                              found=f"{t[row]:g} s after {t[row - 1]:g} s")  # fmt: skip
-    return name, 1.0 / step, start
+    return name, (t.size - 1) / (t[-1] - t[0]), start
 
 
 UNIT_IN_NAME = re.compile(r"^\s*(.*?\S)\s*[(\[]\s*([^()\[\]]{1,16}?)\s*[)\]]\s*$")
@@ -142,6 +163,62 @@ def _labels_and_units(names: list[str]) -> dict[str, tuple[str, str]]:
     return split if len(set(labels)) == len(labels) else {n: (n, "") for n in names}
 
 
+def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, str, str, np.ndarray | None,
+                                                                    datetime | None] | None:  # fmt: skip
+    """(column, label, unit, beat times or None, start) if the table is a beat list, else None."""
+    time_name = _time_column(columns)
+    named = _labels_and_units([c for c in columns if c != time_name])
+    if len(named) != 1:
+        return None
+    ((column, (label, unit)),) = named.items()
+    if not is_alias(label, "IBI"):
+        return None
+    if time_name is None:
+        return column, label, unit, None, None
+    t, start = _seconds(path, time_name, columns[time_name])
+    if t.size >= 2 and _irregular_row(t) is None:
+        return None  # a sampled beat-interval channel
+    return column, label, unit, t, start
+
+
+def _read_beat_list(path: Path, columns: dict[str, np.ndarray], column: str, label: str, unit: str,
+                    times: np.ndarray | None, start: datetime | None) -> Recording:  # fmt: skip
+    values = _numbers(path, column, np.asarray(columns[column])).astype(np.float32)
+    seconds, warnings, _ = scale_units(values, unit, "IBI")
+    seconds = seconds.astype(np.float64)
+    if times is None:  # each beat ends its interval: the running sum gives the beat times
+        missing = np.flatnonzero(~np.isfinite(seconds))
+        if missing.size:
+            raise InputFileError(path, "beat interval missing in a list without beat times", expected="a number in "
+                                 "every row (the times of later beats depend on it)",
+                                 field=f"{column}, {_place(path, missing[0])}")  # fmt: skip
+        ends = np.cumsum(seconds)
+    else:
+        backwards = np.flatnonzero(np.diff(times) <= 0)
+        if backwards.size:
+            row = int(backwards[0]) + 1
+            raise InputFileError(path, "beat times out of order", field=_place(path, row), expected="increasing times",
+                                 found=f"{times[row]:g} s after {times[row - 1]:g} s")  # fmt: skip
+        ends = times  # seconds from the recording start as written
+        if start is not None:  # clock times: the recording starts at the beat before the first row's
+            first = float(seconds[0]) if np.isfinite(seconds[0]) and seconds[0] > 0 else 0.0
+            ends, start = times + first, start - timedelta(seconds=first)
+    if ends.size and not ends[-1] <= MAX_DURATION_S:
+        raise InputFileError(path, "beats beyond any recording", field=column,
+                             expected=f"at most {MAX_DURATION_S / 86400:g} days", found=f"{ends[-1]:g} s")  # fmt: skip
+    keep = np.isfinite(seconds) & (seconds >= NORMAL_RR_S[0]) & (seconds <= NORMAL_RR_S[1])
+    if keep.sum() < 2:
+        raise InputFileError(path, "too few beat intervals", field=column,
+                             expected=f"at least 2 between {NORMAL_RR_S[0]} and {NORMAL_RR_S[1]} s",
+                             found=str(int(keep.sum())))  # fmt: skip
+    duration = float(ends[-1])
+    x, grid_warnings = intervals_on_grid(ends[keep], seconds[keep], duration, label)
+    note = (f"{label}: one row per beat ({ends.size} beats over {duration / 3600:.2g} h; {int((~keep).sum())} "
+            f"intervals outside {NORMAL_RR_S[0]}-{NORMAL_RR_S[1]} s dropped), put on the IBI grid")  # fmt: skip
+    channel = Channel(label, x, RATE_HZ, "s", [note, *warnings, *grid_warnings])
+    return Recording(path, {label: channel}, start, duration, [])
+
+
 def channel_labels(path: str | Path) -> list[str]:
     path = Path(path)
     suffix = path.suffix.lower()
@@ -151,6 +228,9 @@ def channel_labels(path: str | Path) -> list[str]:
     if suffix == ".npy":
         return [_sidecar(path).get("label", path.stem)]
     columns = _table(path)
+    beats = _beat_list(path, columns)
+    if beats is not None:
+        return [beats[1]]
     time_name, _, _ = _time_axis(path, columns)
     return [label for label, _ in _labels_and_units([c for c in columns if c != time_name]).values()]
 
@@ -207,6 +287,10 @@ def read(path: str | Path, labels=None) -> Recording:
         start = None
     else:
         columns = _table(path)
+        beats = _beat_list(path, columns)
+        if beats is not None:
+            wanted_channels(path, [beats[1]], labels)
+            return _read_beat_list(path, columns, *beats)
         time_name, fs, start = _time_axis(path, columns)
         named = _labels_and_units([c for c in columns if c != time_name])
         data = {named[c][0]: columns[c] for c in named}
