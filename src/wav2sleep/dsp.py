@@ -26,6 +26,7 @@ __all__ = [
     "USABILITY_RULES",
     "RESAMPLE_MODES",
     "VOLTAGE_UNITS",
+    "TIME_UNITS",
 ]
 
 RESAMPLE_MODES = ("soxr", "linear")

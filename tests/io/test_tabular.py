@@ -159,3 +159,11 @@ def test_beat_times_out_of_order_are_named(tmp_path):
     path.write_text("time,IBI\n0.9,0.9\n1.8,0.9\n1.7,0.9\n2.6,0.9\n")
     with pytest.raises(InputFileError, match=r"b\.csv \[line 4\]: beat times out of order"):
         read_recording(path)
+
+
+@pytest.mark.parametrize(("name", "scale"), [("Time (s)", 1.0), ("time [ms]", 1e3), ("Elapsed time (min)", 1 / 60)])
+def test_a_time_column_with_its_unit_in_the_name(tmp_path, name, scale):
+    path = tmp_path / "u.csv"
+    pacsv.write_csv(pa.table({name: T * scale, "ECG": X}), path)
+    rec = read_recording(path)
+    assert rec.labels == ["ECG"] and rec.channels["ECG"].rate_hz == pytest.approx(128)

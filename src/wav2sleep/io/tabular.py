@@ -1,7 +1,7 @@
 """Recordings as tables or arrays: CSV, parquet, NumPy ``.npz``/``.npy``.
 
-- CSV / parquet: one column per channel plus a time column (``time``, ``seconds`` or ``timestamp``): seconds from
-  the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken from the
+- CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``; a unit
+  in its name, ``Time (ms)``, scales it): seconds from the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken from the
   time column (it must be finite and regular); a table without one is refused, since its rate would be unknown.
   CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
   semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wav2sleep.dsp import scale_units
+from wav2sleep.dsp import TIME_UNITS, scale_units
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, wanted_channels
@@ -33,7 +33,9 @@ from wav2sleep.signals import is_alias
 
 __all__ = ["channel_labels", "read"]
 
-TIME_COLUMNS = ("time", "seconds", "timestamp", "t")
+TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
+# Seconds per unit of a time column whose name gives one (``Time (ms)``); any other unit is read as seconds.
+TIME_COLUMN_UNITS = {**TIME_UNITS, "min": 60.0, "minutes": 60.0, "h": 3600.0, "hours": 3600.0}
 
 
 def _delimiter(path: Path) -> str:
@@ -99,7 +101,8 @@ def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
 
 
 def _time_column(columns: dict[str, np.ndarray]) -> str | None:
-    return next((c for c in columns if c.strip().lower() in TIME_COLUMNS), None)
+    """The first column named as a time column (``time``, ``Time (ms)``, ``Elapsed time [s]`` ...), if any."""
+    return next((c for c in columns if _split_unit(c)[0].strip().lower() in TIME_COLUMNS), None)
 
 
 def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None]:
@@ -116,6 +119,8 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
         t[np.isnat(clock - clock[0])] = np.nan  # a missing clock time (NaT) is a missing time, refused below
     t = _numbers(path, name, t).astype(np.float64)
+    if start is None:
+        t = t * TIME_COLUMN_UNITS.get(_split_unit(name)[1].strip().lower(), 1.0)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
         raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {_place(path, bad[0])}",
@@ -155,10 +160,15 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
 UNIT_IN_NAME = re.compile(r"^\s*(.*?\S)\s*[(\[]\s*([^()\[\]]{1,16}?)\s*[)\]]\s*$")
 
 
+def _split_unit(name: str) -> tuple[str, str]:
+    """``IBI (ms)`` -> (``IBI``, ``ms``); a name without a unit in brackets -> (name, "")."""
+    m = UNIT_IN_NAME.match(name)
+    return (m.group(1), m.group(2)) if m else (name, "")
+
+
 def _labels_and_units(names: list[str]) -> dict[str, tuple[str, str]]:
-    """column -> (channel label, unit): ``IBI (ms)`` -> (``IBI``, ``ms``); names kept whole if that would make two
-    channels of one label."""
-    split = {n: (m.group(1), m.group(2)) if (m := UNIT_IN_NAME.match(n)) else (n, "") for n in names}
+    """column -> (channel label, unit); names kept whole if that would make two channels of one label."""
+    split = {n: _split_unit(n) for n in names}
     labels = [label for label, _ in split.values()]
     return split if len(set(labels)) == len(labels) else {n: (n, "") for n in names}
 
