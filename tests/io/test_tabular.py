@@ -167,3 +167,12 @@ def test_a_time_column_with_its_unit_in_the_name(tmp_path, name, scale):
     pacsv.write_csv(pa.table({name: T * scale, "ECG": X}), path)
     rec = read_recording(path)
     assert rec.labels == ["ECG"] and rec.channels["ECG"].rate_hz == pytest.approx(128)
+
+
+def test_a_sampled_interval_channel_with_a_lost_row_is_not_taken_for_a_beat_list(tmp_path):
+    path = tmp_path / "sampled.csv"
+    t = np.arange(4 * 600) / 4  # 10 min of an IBI channel sampled at 4 Hz, intervals near 0.9 s
+    rows = [f"{a:.2f},{0.9 + 0.05 * np.sin(a / 30):.4f}" for a in t]
+    path.write_text("time,IBI\n" + "\n".join([*rows[:500], *rows[501:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"\[time, line 502\]: time column not regular"):
+        read_recording(path)

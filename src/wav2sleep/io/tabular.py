@@ -100,6 +100,12 @@ def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _samples(path: Path, name: str, values) -> np.ndarray:
+    """A channel's values as float32; one beyond float32 becomes inf, which QC flags like any non-finite value."""
+    with np.errstate(over="ignore"):
+        return _numbers(path, name, np.asarray(values)).astype(np.float32, copy=False)
+
+
 def _time_column(columns: dict[str, np.ndarray]) -> str | None:
     """The first column named as a time column (``time``, ``Time (ms)``, ``Elapsed time [s]`` ...), if any."""
     return next((c for c in columns if _split_unit(c)[0].strip().lower() in TIME_COLUMNS), None)
@@ -186,14 +192,21 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, str, st
     if time_name is None:
         return column, label, unit, None, None
     t, start = _seconds(path, time_name, columns[time_name])
-    if t.size >= 2 and _irregular_row(t) is None:
+    if t.size < 3 or _irregular_row(t) is None:
         return None  # a sampled beat-interval channel
+    # Beats follow one another by their intervals; samples of an interval channel (a row lost) do not.
+    seconds = scale_units(_samples(path, column, columns[column]), unit, "IBI")[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.diff(t) / seconds[1:].astype(np.float64)
+    ratio = ratio[np.isfinite(ratio)]
+    if not ratio.size or not 0.8 <= float(np.median(ratio)) <= 1.25:
+        return None
     return column, label, unit, t, start
 
 
 def _read_beat_list(path: Path, columns: dict[str, np.ndarray], column: str, label: str, unit: str,
                     times: np.ndarray | None, start: datetime | None) -> Recording:  # fmt: skip
-    values = _numbers(path, column, np.asarray(columns[column])).astype(np.float32)
+    values = _samples(path, column, columns[column])
     seconds, warnings, _ = scale_units(values, unit, "IBI")
     seconds = seconds.astype(np.float64)
     if times is None:  # each beat ends its interval: the running sum gives the beat times
@@ -307,8 +320,6 @@ def read(path: str | Path, labels=None) -> Recording:
         units = {label: unit for label, unit in named.values()}
         rates = dict.fromkeys(data, fs)
     wanted = wanted_channels(path, list(data), labels)
-    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, which QC flags like any non-finite one
-        channels = {k: Channel(k, _numbers(path, k, np.asarray(data[k])).astype(np.float32), rates[k],
-                               units.get(k, "")) for k in wanted}  # fmt: skip
+    channels = {k: Channel(k, _samples(path, k, data[k]), rates[k], units.get(k, "")) for k in wanted}
     duration = min(c.duration_s for c in channels.values())
     return Recording(path, channels, start, duration, notes)
