@@ -54,6 +54,17 @@ def test_written_split_file_round_trips(ingested):
         read_split(store, "census")
 
 
+def test_a_path_that_is_not_a_store_gets_no_split_and_folds_need_a_train_fold(ingested, tmp_path):
+    from wav2sleep.data.splits import write_subject_folds
+
+    missing = tmp_path / "typo"
+    with pytest.raises(ConfigError, match="typo: not a wav2sleep store"):
+        write_split(missing, "subject")
+    assert not missing.exists()  # nothing written into a mistyped path
+    with pytest.raises(ConfigError, match="--folds must be at least 3"):
+        write_subject_folds(ingested[1], 2)
+
+
 def test_the_final_scheme_trains_and_validates_on_every_night_and_tests_on_none():
     rows = [_row("slpdb", f"slp{i:02d}{half}", f"slp{i:02d}") for i in range(11) for half in ("a", "b")]
     rows += [_row("shhs", f"shhs1-{i}", str(i)) for i in range(40)]

@@ -65,7 +65,7 @@ def test_a_setting_no_run_could_use_is_one_line_naming_the_key_before_anything_i
         ("training.batch_size=0", "training.batch_size=0: expected an integer >= 1"),
         ("training.batch_size=1.5", "training.batch_size=1.5: expected an integer >= 1"),
         ("training.max_epochs=abc", "training.max_epochs='abc': expected an integer >= 1, or -1"),
-        ("training.lr=-1", "training.lr=-1: expected a number > 0"),
+        ("training.lr=-1", "training.lr=-1: expected a number >= 0"),
         ("training.flip_p=2", "training.flip_p=2: expected a probability"),
         ("target_batch_size=0", "target_batch_size=0: expected an integer >= 1"),
         ("num_gpus=-1", "num_gpus=-1: expected auto, or an integer >= 0"),

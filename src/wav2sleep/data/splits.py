@@ -88,6 +88,10 @@ def write_split(root: str | Path, scheme: str, seed: int = 0) -> Path:
 
 def write_subject_folds(root: str | Path, folds: int, seed: int = 0) -> list[Path]:
     """Write ``ROOT/splits/subject-fold{i}.csv`` for i < ``folds`` (see the module docstring)."""
+    if folds < 3:
+        raise ConfigError(
+            f"--folds must be at least 3 (a test fold, a validation fold and a training fold), got {folds}"
+        )
     rows = read_manifest(root, statuses=("ok", "flagged"))
     fold_of = {}
     for dataset in sorted({r["dataset"] for r in rows}):

@@ -13,9 +13,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wav2sleep.errors import ConfigError
 from wav2sleep.store.atomic import atomic_path
 
-__all__ = ["MANIFEST_FILE", "STATUS_DIR", "COLUMNS", "write_manifest", "read_manifest"]
+__all__ = ["MANIFEST_FILE", "STATUS_DIR", "COLUMNS", "write_manifest", "read_manifest", "require_store"]
 
 MANIFEST_FILE = "manifest.parquet"
 STATUS_DIR = ".status"
@@ -46,9 +47,18 @@ def write_manifest(root: str | Path) -> Path:
     return path
 
 
+def require_store(root: Path, name: str = "") -> None:
+    """Refuse a folder that is not a store (neither a manifest nor an ingested night's status record): commands
+    must not write splits or an empty manifest into a mistyped path. ``name`` prefixes the error (a config key)."""
+    if not root.is_dir() or not ((root / MANIFEST_FILE).is_file() or any(root.glob(f"*/{STATUS_DIR}/*.json"))):
+        raise ConfigError(f"{name or root}: not a wav2sleep store (no {MANIFEST_FILE}); make one with "
+                          "`wav2sleep ingest FOLDER --out STORE`")  # fmt: skip
+
+
 def read_manifest(root: str | Path, statuses: tuple[str, ...] | None = None) -> list[dict]:
     """Manifest rows (rebuilt if the status records are newer), optionally only those with ``statuses``."""
     root = Path(root)
+    require_store(root)
     path = root / MANIFEST_FILE
     newest = max((p.stat().st_mtime for p in root.glob(f"*/{STATUS_DIR}/*.json")), default=0.0)
     if not path.exists() or path.stat().st_mtime < newest:

@@ -17,7 +17,7 @@ __all__ = ["check_settings"]
 RULES: dict[str, tuple[type, Callable[[float], bool], str]] = {
     "training.batch_size": (int, lambda v: v >= 1, "an integer >= 1"),
     "training.crop_epochs": (int, lambda v: v >= 1, "an integer >= 1 (30-s epochs per training window)"),
-    "training.lr": (float, lambda v: v > 0, "a number > 0"),
+    "training.lr": (float, lambda v: v >= 0, "a number >= 0"),
     "training.weight_decay": (float, lambda v: v >= 0, "a number >= 0"),
     "training.warmup_steps": (int, lambda v: v >= 0, "an integer >= 0"),
     "training.decay_tau": (float, lambda v: v > 0, "a number > 0 (optimiser steps)"),

@@ -76,12 +76,10 @@ def _checked_store_resampling(cfg: DictConfig) -> str:
     one resampling mode of its usable nights: it becomes part of the trained model's contract."""
     from wav2sleep.data.splits import read_split
     from wav2sleep.store import read_manifest
-    from wav2sleep.store.manifest import MANIFEST_FILE, STATUS_DIR
+    from wav2sleep.store.manifest import require_store
 
     root = Path(str(cfg.data_root))
-    if not root.is_dir() or not ((root / MANIFEST_FILE).is_file() or any(root.glob(f"*/{STATUS_DIR}/*.json"))):
-        raise ConfigError(f"data_root={root}: not a wav2sleep store (no {MANIFEST_FILE}); make one with "
-                          "`wav2sleep ingest FOLDER --out STORE`")  # fmt: skip
+    require_store(root, f"data_root={root}")
     rows = read_manifest(root, statuses=("ok", "flagged"))
     split = read_split(root, str(cfg.split_scheme))
     train_rows = [r for r in rows if r["dataset"] in set(cfg.datasets.train)
