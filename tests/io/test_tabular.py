@@ -149,9 +149,10 @@ def test_a_beat_list_without_times_is_the_running_sum_of_its_intervals(shared_da
     path.write_text("\n".join([*lines[:100], "x", *lines[101:]]) + "\n")
     with pytest.raises(InputFileError, match=r"\[RR, line 101\]: column is not numeric"):
         read_recording(path)
-    path.write_text("\n".join([*lines[:100], "nan", *lines[101:]]) + "\n")
-    with pytest.raises(InputFileError, match=r"\[RR, line 101\]: beat interval missing in a list without beat times"):
-        read_recording(path)
+    for bad in ("nan", "-0.9", "0"):
+        path.write_text("\n".join([*lines[:100], bad, *lines[101:]]) + "\n")
+        with pytest.raises(InputFileError, match=r"\[RR, line 101\]: beat interval missing or not positive in a list"):
+            read_recording(path)
 
 
 def test_beat_times_out_of_order_are_named(tmp_path):

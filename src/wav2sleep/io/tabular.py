@@ -210,10 +210,10 @@ def _read_beat_list(path: Path, columns: dict[str, np.ndarray], column: str, lab
     seconds, warnings, _ = scale_units(values, unit, "IBI")
     seconds = seconds.astype(np.float64)
     if times is None:  # each beat ends its interval: the running sum gives the beat times
-        missing = np.flatnonzero(~np.isfinite(seconds))
+        missing = np.flatnonzero(~(np.isfinite(seconds) & (seconds > 0)))
         if missing.size:
-            raise InputFileError(path, "beat interval missing in a list without beat times", expected="a number in "
-                                 "every row (the times of later beats depend on it)",
+            raise InputFileError(path, "beat interval missing or not positive in a list without beat times",
+                                 expected="a positive number in every row (the times of later beats depend on it)",
                                  field=f"{column}, {_place(path, missing[0])}")  # fmt: skip
         ends = np.cumsum(seconds)
     else:
