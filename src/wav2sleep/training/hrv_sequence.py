@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from wav2sleep.errors import ConfigError
 from wav2sleep.models.folder import spec_contract
 from wav2sleep.models.hrv_sequence import FeatureSequenceNet, HRVSequence, night_features
 from wav2sleep.models.registry import create_model, model_spec
@@ -104,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     from wav2sleep.models.loading import save_model
 
     torch.set_num_threads(min(2, torch.get_num_threads()))  # the tiny networks gain nothing from more
-    nights = store_nights(args.store)
+    try:
+        nights = store_nights(args.store)
+    except ConfigError as exc:  # not a store
+        print(f"wav2sleep: {exc}", file=sys.stderr)
+        return 1
     if not nights:
         print(f"wav2sleep: {args.store}: no nights with IBI and expert stages", file=sys.stderr)
         return 1
