@@ -18,6 +18,7 @@ __all__ = [
     "NORMAL_RR_S",
     "MAX_GAP_S",
     "intervals_on_grid",
+    "in_normal_range",
     "detect_beats",
     "ibi_from_ecg",
     "beats_from_grid",
@@ -27,6 +28,11 @@ RATE_HZ = signal_spec("IBI").rate_hz
 NORMAL_RR_S = (0.3, 2.0)
 MAX_GAP_S = 10.0
 MAX_IMPLAUSIBLE = 0.2  # share of detected intervals outside NORMAL_RR_S above which an ECG is called unreliable
+
+
+def in_normal_range(intervals: np.ndarray) -> np.ndarray:
+    """Which intervals (s) a human heart beating normally can have (``NORMAL_RR_S``; NaN is not)."""
+    return (intervals >= NORMAL_RR_S[0]) & (intervals <= NORMAL_RR_S[1])
 
 
 def intervals_on_grid(ends: np.ndarray, intervals: np.ndarray, duration_s: float,
@@ -64,7 +70,7 @@ def ibi_from_ecg(ecg: np.ndarray, fs: float, label: str) -> tuple[np.ndarray, li
     except ValueError:  # sleepecg refuses a flat signal
         beats = np.zeros(0)
     rr = np.diff(beats)
-    usable = (rr >= NORMAL_RR_S[0]) & (rr <= NORMAL_RR_S[1])
+    usable = in_normal_range(rr)
     if usable.sum() < 2:  # no intervals: missing samples, which QC flags (the night's other signals still count)
         missing = np.full(int(ecg.shape[0] / fs * RATE_HZ), np.nan, dtype=np.float32)
         return missing, [f"{label}: only {beats.size} beats detected in the ECG; no beat intervals"]

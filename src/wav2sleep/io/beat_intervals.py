@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
+from wav2sleep.heartbeats import RATE_HZ, in_normal_range, intervals_on_grid
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, wanted_channels
 from wav2sleep.io.text import text_lines
 from wav2sleep.io.wfdb_header import open_wfdb_record
@@ -84,7 +84,7 @@ def read_beat_table(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _beats(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(end time, interval) of every normal-to-normal interval in a plausible range."""
     ends, intervals, normal = read_beat_table(path)
-    keep = normal & (intervals >= NORMAL_RR_S[0]) & (intervals <= NORMAL_RR_S[1])
+    keep = normal & in_normal_range(intervals)
     if keep.sum() < 2:
         raise InputFileError(path, "too few normal beats", expected="at least 2 normal-to-normal intervals",
                              found=str(int(keep.sum())))  # fmt: skip

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from wav2sleep.dsp import TIME_UNITS, scale_units
 from wav2sleep.errors import InputFileError
-from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, intervals_on_grid
+from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, wanted_channels
 from wav2sleep.signals import is_alias
 
@@ -179,9 +180,18 @@ def _labels_and_units(names: list[str]) -> dict[str, tuple[str, str]]:
     return split if len(set(labels)) == len(labels) else {n: (n, "") for n in names}
 
 
-def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, str, str, np.ndarray | None,
-                                                                    datetime | None] | None:  # fmt: skip
-    """(column, label, unit, beat times or None, start) if the table is a beat list, else None."""
+@dataclass
+class _BeatList:
+    column: str
+    label: str
+    seconds: np.ndarray  # each row's interval, s (float64)
+    warnings: list[str]  # from reading the interval unit
+    times: np.ndarray | None  # each row's beat time, s, if the table has a time column
+    start: datetime | None
+
+
+def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
+    """The table as a beat list, or None if it is not one."""
     time_name = _time_column(columns)
     named = _labels_and_units([c for c in columns if c != time_name])
     if len(named) != 1:
@@ -189,26 +199,24 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, str, st
     ((column, (label, unit)),) = named.items()
     if not is_alias(label, "IBI"):
         return None
-    if time_name is None:
-        return column, label, unit, None, None
-    t, start = _seconds(path, time_name, columns[time_name])
-    if t.size < 3 or _irregular_row(t) is None:
-        return None  # a sampled beat-interval channel
-    # Beats follow one another by their intervals; samples of an interval channel (a row lost) do not.
-    seconds = scale_units(_samples(path, column, columns[column]), unit, "IBI")[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.diff(t) / seconds[1:].astype(np.float64)
-    ratio = ratio[np.isfinite(ratio)]
-    if not ratio.size or not 0.8 <= float(np.median(ratio)) <= 1.25:
-        return None
-    return column, label, unit, t, start
-
-
-def _read_beat_list(path: Path, columns: dict[str, np.ndarray], column: str, label: str, unit: str,
-                    times: np.ndarray | None, start: datetime | None) -> Recording:  # fmt: skip
-    values = _samples(path, column, columns[column])
-    seconds, warnings, _ = scale_units(values, unit, "IBI")
+    times, start = None, None
+    if time_name is not None:
+        times, start = _seconds(path, time_name, columns[time_name])
+        if times.size < 3 or _irregular_row(times) is None:
+            return None  # a sampled beat-interval channel
+    seconds, warnings, _ = scale_units(_samples(path, column, columns[column]), unit, "IBI")
     seconds = seconds.astype(np.float64)
+    if times is not None:  # beats follow one another by their intervals; samples of an interval channel do not
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.diff(times) / seconds[1:]
+        ratio = ratio[np.isfinite(ratio)]
+        if not ratio.size or not 0.8 <= float(np.median(ratio)) <= 1.25:
+            return None
+    return _BeatList(column, label, seconds, warnings, times, start)
+
+
+def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
+    column, label, seconds, times, start = beats.column, beats.label, beats.seconds, beats.times, beats.start
     if times is None:  # each beat ends its interval: the running sum gives the beat times
         missing = np.flatnonzero(~(np.isfinite(seconds) & (seconds > 0)))
         if missing.size:
@@ -229,7 +237,7 @@ def _read_beat_list(path: Path, columns: dict[str, np.ndarray], column: str, lab
     if ends.size and not ends[-1] <= MAX_DURATION_S:
         raise InputFileError(path, "beats beyond any recording", field=column,
                              expected=f"at most {MAX_DURATION_S / 86400:g} days", found=f"{ends[-1]:g} s")  # fmt: skip
-    keep = np.isfinite(seconds) & (seconds >= NORMAL_RR_S[0]) & (seconds <= NORMAL_RR_S[1])
+    keep = in_normal_range(seconds)
     if keep.sum() < 2:
         raise InputFileError(path, "too few beat intervals", field=column,
                              expected=f"at least 2 between {NORMAL_RR_S[0]} and {NORMAL_RR_S[1]} s",
@@ -238,7 +246,7 @@ def _read_beat_list(path: Path, columns: dict[str, np.ndarray], column: str, lab
     x, grid_warnings = intervals_on_grid(ends[keep], seconds[keep], duration, label)
     note = (f"{label}: one row per beat ({ends.size} beats over {duration / 3600:.2g} h; {int((~keep).sum())} "
             f"intervals outside {NORMAL_RR_S[0]}-{NORMAL_RR_S[1]} s dropped), put on the IBI grid")  # fmt: skip
-    channel = Channel(label, x, RATE_HZ, "s", [note, *warnings, *grid_warnings])
+    channel = Channel(label, x, RATE_HZ, "s", [note, *beats.warnings, *grid_warnings])
     return Recording(path, {label: channel}, start, duration, [])
 
 
@@ -253,7 +261,7 @@ def channel_labels(path: str | Path) -> list[str]:
     columns = _table(path)
     beats = _beat_list(path, columns)
     if beats is not None:
-        return [beats[1]]
+        return [beats.label]
     time_name, _, _ = _time_axis(path, columns)
     return [label for label, _ in _labels_and_units([c for c in columns if c != time_name]).values()]
 
@@ -312,8 +320,8 @@ def read(path: str | Path, labels=None) -> Recording:
         columns = _table(path)
         beats = _beat_list(path, columns)
         if beats is not None:
-            wanted_channels(path, [beats[1]], labels)
-            return _read_beat_list(path, columns, *beats)
+            wanted_channels(path, [beats.label], labels)
+            return _read_beat_list(path, beats)
         time_name, fs, start = _time_axis(path, columns)
         named = _labels_and_units([c for c in columns if c != time_name])
         data = {named[c][0]: columns[c] for c in named}

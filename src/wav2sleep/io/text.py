@@ -21,6 +21,7 @@ def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(path, f"cannot read {what} ({exc.strerror or exc})") from exc
-    if b"\0" in data:
-        raise InputFileError(path, "not a text file", expected=what, found=f"a NUL byte at offset {data.index(0)}")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise InputFileError(path, "not a text file", expected=what, found=f"a NUL byte at offset {nul}")
     return data.decode(encoding, errors="replace").splitlines()
