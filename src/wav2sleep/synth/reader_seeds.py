@@ -180,6 +180,16 @@ def _csv(folder: Path) -> Path:
     return folder / "seed.csv"
 
 
+def _csv_beats(folder: Path) -> Path:
+    """A beat list as a heart-rate strap exports it: one row per beat, its clock time and its interval in ms."""
+    rr = 0.9 + 0.05 * np.sin(np.arange(400) / 20)
+    times = np.cumsum(rr)
+    rows = ["timestamp,RR (ms)"] + [f"2024-05-01T23:{int(t // 60):02d}:{t % 60:06.3f},{1000 * r:.0f}"
+                                    for t, r in zip(times, rr, strict=True)]  # fmt: skip
+    (folder / "seed.csv").write_text("\n".join(rows) + "\n")
+    return folder / "seed.csv"
+
+
 def _parquet(folder: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -229,6 +239,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("wfdb-header", _wfdb, _read_recording),
         ReaderCase("slpdb-rr", _rr, _read_recording),
         ReaderCase("csv", _csv, _read_recording),
+        ReaderCase("csv-beats", _csv_beats, _read_recording),
         ReaderCase("parquet", _parquet, _read_recording),
         ReaderCase("npz", _npz, _read_recording),
         ReaderCase("npy", _npy, _read_recording),
