@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wav2sleep.errors import ConfigError
+from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.scoring import accuracy, cohens_kappa, confusion_matrix, f1_scores
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED, class_labels, labels_to_codes, to_num_classes
@@ -224,17 +224,22 @@ class Hypnogram:
     @classmethod
     def from_annotation(cls, path: str | Path, n_epochs: int | None = None,
                         start: datetime | None = None) -> Hypnogram:  # fmt: skip
-        """A scorer's file (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV) as a 5-class hypnogram of ``n_epochs``
+        """A scorer's file (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV, EDF+) as a 5-class hypnogram of ``n_epochs``
         epochs (default: as far as the scoring goes). With the recording's ``start``, a scoring clock that starts
         later is aligned to it, as ingestion does; notes go to ``metadata["warnings"]``."""
         from wav2sleep.io.annotations import read_annotation
+        from wav2sleep.io.recording import MAX_DURATION_S
         from wav2sleep.io.stage_events import align_events, epochs_from_events
 
         events = read_annotation(path)
         warnings = list(events.warnings)
         events = align_events(events, start, warnings)
         if n_epochs is None:
-            n_epochs = int(np.ceil(float((events.onsets + events.durations).max()) / EPOCH_SECONDS))
+            end = float((events.onsets + events.durations).max(initial=0))
+            if not 0 <= end <= MAX_DURATION_S:  # the scoring sets the length: never allocate for an impossible one
+                raise InputFileError(path, "impossible scoring length", field="stages",
+                                     expected=f"at most {MAX_DURATION_S / 86400:g} days", found=f"{end:g} s")  # fmt: skip
+            n_epochs = int(np.ceil(end / EPOCH_SECONDS))
         codes, more = epochs_from_events(events, n_epochs)
         return cls(codes, 5, start, scorer=Path(path).name, metadata={"warnings": warnings + more})
 

@@ -50,7 +50,7 @@ def scored(tmp_path_factory):
 
 def test_a_scoring_beside_the_recording_is_found_and_compared(scored):
     edf, truth, model = scored
-    assert find_reference(edf) == edf.with_name("rec-nsrr.xml")
+    assert find_reference(edf, []) == edf.with_name("rec-nsrr.xml")
     hyp = stage(edf, model, reference="auto")
     a = hyp.metadata["agreement"]
     assert a["reference"].endswith("rec-nsrr.xml") and a["epochs_compared"] == 60
@@ -98,3 +98,40 @@ def test_a_scored_batch_gets_bland_altman_plots_an_index_page_and_the_scorers_va
     index = (out / "index.html").read_text()
     assert index.count('href="a/rec.report.html"') == 1 and 'src="agreement.png"' in index
     assert "3 staged, 0 failed" in index
+
+
+def test_a_sleep_edf_style_hypnogram_is_found_compared_and_never_staged(scored, tmp_path, capsys):
+    """Sleep-EDF's pair: NAME0-PSG.edf scored in NAMEx-Hypnogram.edf (EDF+ annotations only), in one folder."""
+    edf, truth, model = scored
+    folder = tmp_path / "sleep-edf"
+    folder.mkdir()
+    psg = folder / "SC4001E0-PSG.edf"
+    psg.write_bytes(edf.read_bytes())
+    Hypnogram(truth, 5, datetime(2021, 6, 1, 23, 0)).to_edf_annotations(folder / "SC4001EC-Hypnogram.edf")
+    out = tmp_path / "out"
+    assert main(["stage", str(folder), "--model", str(model), "--out", str(out), "--reference", "auto"]) == 0
+    stdout = capsys.readouterr().out
+    assert "1 staged, 0 failed" in stdout and "SC4001EC-Hypnogram.edf: kappa" in stdout
+    assert not (out / "SC4001EC-Hypnogram.hypnogram.csv").exists()
+    against_xml = stage(edf, model, reference="auto").metadata["agreement"]
+    against_edf = stage(psg, model, reference="auto").metadata["agreement"]
+    assert against_edf["reference"].endswith("SC4001EC-Hypnogram.edf")
+    assert against_edf["confusion"] == against_xml["confusion"] and against_edf["epochs_compared"] == 60
+
+
+def test_stages_in_the_recordings_own_annotations_are_its_reference(scored, tmp_path):
+    _, _, model = scored
+    night = simulate_night(8, 0.5, eog=False, has_ppg=False, rates={"ECG": 128, "ABD": 16, "THX": 16})
+    codes = np.repeat([0, 1, 2, 3, 2, 4], 10)  # a made-up scoring of the 60 epochs, every stage in it
+    texts = {0: "Sleep stage W", 1: "Sleep stage 1", 2: "Sleep stage 2", 3: "Sleep stage 3", 4: "Sleep stage R"}
+    stages = [(30.0 * i, texts[int(c)]) for i, c in enumerate(codes)] + [(35.0, "Lights off")]
+    labels = {"ECG": "EKG", "ABD": "Abdo", "THX": "Thor"}
+    channels = [(labels[s], x, r, "mV" if s == "ECG" else "") for s, (x, r) in night.waveforms.items()]
+    own = write_edf(tmp_path / "own.edf", channels, datetime(2021, 6, 1, 23, 0), annotations=stages)
+    assert find_reference(own, []) == own
+    a = stage(own, model, reference="auto").metadata["agreement"]
+    expected = stage(own, model).agreement(Hypnogram(codes, 5))
+    assert a["epochs_compared"] == 60 and a["confusion"] == expected["confusion"]
+    plain = write_edf(tmp_path / "plain.edf", channels, datetime(2021, 6, 1, 23, 0), annotations=[(35.0, "Lights off")])
+    warnings: list[str] = []
+    assert find_reference(plain, warnings) is None and warnings == []

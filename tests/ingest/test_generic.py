@@ -1,9 +1,15 @@
-"""Real PhysioNet waveforms (shared/data/wfdb_excerpts) and plain EDF folders ingest as generic datasets."""
+"""Real PhysioNet waveforms (shared/data/wfdb_excerpts) and plain EDF folders ingest as generic datasets, with their
+scorings (EDF+ hypnograms, stages in a recording's own annotations)."""
 
 import shutil
+from datetime import datetime
 
+import numpy as np
+
+from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.ingest.runner import ingest_folder
 from wav2sleep.store import read_manifest, read_night
+from wav2sleep.synth import simulate_night, write_edf
 
 
 def test_wfdb_excerpts_pick_ecg_ppg_and_respiration(shared_data, tmp_path):
@@ -17,3 +23,27 @@ def test_wfdb_excerpts_pick_ecg_ppg_and_respiration(shared_data, tmp_path):
     assert night.stages is None and night.n_epochs == 11  # 5.5 min
     assert night.meta["signals"]["ECG"]["channel"] == "II" and night.meta["signals"]["PPG"]["channel"] == "PLETH"
     assert read_night(tmp_path / "store" / rows["03700181"]["path"]).meta["signals"]["THX"]["channel"] == "RESP"
+
+
+def test_edf_plus_scorings_sleep_edf_pairs_and_stages_inside_a_recording(tmp_path):
+    """A Sleep-EDF-style folder: NAME0-PSG.edf scored in NAMEx-Hypnogram.edf (not itself a night), a recording with
+    its stages in its own annotations, and one whose annotations hold no stage (kept, unscored)."""
+    night = simulate_night(2, 1.0, eog=False, has_ppg=False, rates={"ECG": 128, "ABD": 16, "THX": 16})
+    labels = {"ECG": "EKG", "ABD": "Abdo", "THX": "Thor"}
+    channels = [(labels[s], x, r, "mV" if s == "ECG" else "") for s, (x, r) in night.waveforms.items()]
+    start = datetime(1989, 4, 24, 22, 44)
+    codes = np.repeat([0, 1, 2, 3, 2, 4], 20).astype(np.int8)
+    src = tmp_path / "sleep-edf"
+    src.mkdir()
+    write_edf(src / "SC4001E0-PSG.edf", channels, start, annotations=[(0.0, "Lights off")])
+    Hypnogram(codes, 5, start).to_edf_annotations(src / "SC4001EC-Hypnogram.edf")
+    texts = {0: "Sleep stage W", 1: "Sleep stage 1", 2: "Sleep stage 2", 3: "Sleep stage 4", 4: "Sleep stage R"}
+    write_edf(src / "own.edf", channels, start, annotations=[(30.0 * i, texts[int(c)]) for i, c in enumerate(codes)])
+    write_edf(src / "plain.edf", channels, start, annotations=[(60.0, "Lights off")])
+    summary = ingest_folder(src, tmp_path / "store", workers=1, progress=False)
+    assert summary.failed == 0
+    rows = {r["session"]: r for r in read_manifest(tmp_path / "store")}
+    assert sorted(rows) == ["SC4001E0-PSG", "own", "plain"]
+    for session in ("SC4001E0-PSG", "own"):
+        np.testing.assert_array_equal(read_night(tmp_path / "store" / rows[session]["path"]).stages, codes)
+    assert read_night(tmp_path / "store" / rows["plain"]["path"]).stages is None

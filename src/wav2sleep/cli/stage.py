@@ -47,8 +47,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
                    help="compare with a scorer's hypnogram of the recording (NSRR XML, WSC .stg.txt/.allscore.txt, "
-                        "SLPDB .an, hypnogram CSV; 'auto': found beside each recording): kappa, accuracy, per-stage F1, "
-                        "confusion, differences in every statistic")  # fmt: skip
+                        "SLPDB .an, hypnogram CSV, EDF+ annotations such as Sleep-EDF's X-Hypnogram.edf; 'auto': "
+                        "found beside each recording, else the stages in its own EDF+ annotations): kappa, accuracy, "
+                        "per-stage F1, confusion, differences in every statistic")  # fmt: skip
     p.add_argument("--no-gating", action="store_true",
                    help="feed every signal in every epoch (default: leave a signal out where it is unusable and "
                         "leave epochs with no usable signal unscored)")  # fmt: skip

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from wav2sleep.errors import ConfigError
+from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.recording import READERS
 
 __all__ = ["find_recordings", "output_names", "check_device", "OUR_OUTPUTS"]
@@ -17,8 +18,10 @@ OUR_OUTPUTS = (".hypnogram.csv", ".annotations.edf", "_events.tsv")
 
 
 def _is_recording(path: Path) -> bool:
+    """A recording by name, not one of our outputs, and not an EDF+ file of annotations only (a scorer's hypnogram)."""
     name = path.name.lower()
-    return path.suffix.lower() in READERS and not name.endswith(OUR_OUTPUTS) and not name.startswith(".")
+    return (path.suffix.lower() in READERS and not name.endswith(OUR_OUTPUTS) and not name.startswith(".")
+            and not is_scoring_file(path))  # fmt: skip
 
 
 def _from_folder(folder: Path) -> list[Path]:

@@ -1,9 +1,9 @@
 """A reference scoring of a staged recording (a technician's hypnogram), found beside it or named, on our epochs.
 
-``--reference auto`` looks beside ``X.edf`` (or ``X.hea``, ``X.rr`` ...) for, in order: ``X-nsrr.xml``, ``X.xml``,
-``X.stg.txt``, ``X.allscore.txt``, ``X.an`` and ``X.hypnogram.csv`` (a CSV that this tool wrote, with probability
-columns, is not a scorer's and is skipped). The events are aligned to the recording's clock like ingestion does and
-turned into one AASM stage per 30-s epoch of the staged recording.
+``--reference auto`` takes the scoring beside ``X.edf`` (or ``X.hea``, ``X.rr`` ...) that
+``wav2sleep.io.annotations.scoring_beside`` finds (NSRR XML, WSC, SLPDB ``.an``, a scorer's hypnogram CSV, an EDF+
+hypnogram), else the stages in the recording's own EDF+ annotations. The events are aligned to the recording's clock
+like ingestion does and turned into one AASM stage per 30-s epoch of the staged recording.
 """
 
 from __future__ import annotations
@@ -14,27 +14,24 @@ from pathlib import Path
 from wav2sleep.errors import InputFileError
 from wav2sleep.hypnogram import Hypnogram
 
-__all__ = ["find_reference", "reference_hypnogram", "AUTO_SUFFIXES"]
-
-AUTO_SUFFIXES = ("-nsrr.xml", ".xml", ".stg.txt", ".allscore.txt", ".an", ".hypnogram.csv")
+__all__ = ["find_reference", "reference_hypnogram"]
 
 
-def _ours(path: Path) -> bool:
+def find_reference(recording: str | Path, warnings: list[str]) -> Path | None:
+    """The scoring of ``recording`` (see module docstring), or None. The recording's own annotations are looked at
+    only when nothing is beside it; when they cannot be read, that goes to ``warnings`` (the staging goes on)."""
+    from wav2sleep.io.annotations import embedded_scoring, read_annotation, scoring_beside
+
+    found = scoring_beside(recording)
+    if found is not None:
+        return found[0]
+    if not embedded_scoring(recording):
+        return None
     try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            return ",p_" in fh.readline()
-    except OSError:
-        return False
-
-
-def find_reference(recording: str | Path) -> Path | None:
-    """The scoring file beside ``recording`` (see module docstring), or None."""
-    recording = Path(recording)
-    for suffix in AUTO_SUFFIXES:
-        candidate = recording.with_name(recording.stem + suffix)
-        if candidate.is_file() and not (suffix == ".hypnogram.csv" and _ours(candidate)):
-            return candidate
-    return None
+        return Path(recording) if read_annotation(recording).codes.size else None
+    except InputFileError as exc:
+        warnings.append(f"its own EDF+ annotations were not read as a reference scoring: {exc}")
+        return None
 
 
 def reference_hypnogram(path: str | Path, n_epochs: int, start: datetime | None) -> tuple[Hypnogram, list[str]]:

@@ -44,9 +44,10 @@ def stage(recording: str | Path | PreparedRecording, model: str | Path | nn.Modu
     (``dsp.epoch_usability``: missing samples, flat, clipped, implausible amplitude), and an epoch with no usable
     signal is unscored. ``gate=False`` feeds every signal everywhere (as every other stager does).
 
-    ``reference``: a scoring of the same recording (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV), or ``"auto"`` to
-    look for one beside the recording (``inference.reference``); the agreement (kappa, accuracy, per-stage F1,
-    confusion, differences in every statistic) goes into ``metadata["agreement"]``.
+    ``reference``: a scoring of the same recording (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV, EDF+ annotations),
+    or ``"auto"`` to look for one beside the recording or in its own EDF+ annotations (``inference.reference``); the
+    agreement (kappa, accuracy, per-stage F1, confusion, differences in every statistic) goes into
+    ``metadata["agreement"]``.
 
     ``timer`` gets the phases ``read``, ``resample_qc``, ``model`` and ``reference`` (``inference.timing``).
     """
@@ -83,7 +84,7 @@ def stage(recording: str | Path | PreparedRecording, model: str | Path | nn.Modu
                                "model": type(model).__name__ if loaded else str(model)})  # fmt: skip
     timer.lap("model")
     if reference is not None:
-        path = find_reference(prepared.path) if str(reference) == "auto" else Path(reference)
+        path = find_reference(prepared.path, prepared.warnings) if str(reference) == "auto" else Path(reference)
         if path is None:
             prepared.warnings.append("no reference scoring found beside the recording (--reference auto)")
         else:

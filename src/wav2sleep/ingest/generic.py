@@ -1,7 +1,9 @@
 """Any folder of EDF/BDF, WFDB or beat-interval recordings as a generic dataset, with hypnograms beside them.
 
-A recording ``x.edf`` (or ``x.bdf``, ``x.hea``, ``x.rr``) takes its stages from ``x-nsrr.xml``, ``x.xml``,
-``x.hypnogram.csv`` or ``x.an`` in the same folder, if one exists. Session ids are the path below the folder with
+A recording ``x.edf`` (or ``x.bdf``, ``x.hea``, ``x.rr``) takes its stages from the scoring beside it that
+``wav2sleep.io.annotations.scoring_beside`` finds (``x-nsrr.xml``, ``x.xml``, WSC files, ``x.an``,
+``x.hypnogram.csv``, an EDF+ hypnogram such as Sleep-EDF's), else from its own EDF+ annotations (a night whose
+annotations hold no stage is unscored). EDF+ files that hold only annotations are scorings, not recordings. Session ids are the path below the folder with
 ``/`` written as ``__``. Something named like a recording that is not a readable file (a folder, a dangling or
 looping link) but has a hypnogram beside it is kept, so that it is reported as a failed night with the reason rather
 than silently skipped.
@@ -11,25 +13,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wav2sleep.corpora import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, NightSource
+from wav2sleep.corpora import NightSource
+from wav2sleep.io.annotations import EDF_ANNOTATIONS, embedded_scoring, scoring_beside
+from wav2sleep.io.edf import is_scoring_file
 
 __all__ = ["discover_generic"]
 
-ANNOTATIONS = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".hypnogram.csv", HYPNOGRAM_CSV), (".an", SLPDB_AN))
 RECORDINGS = (".edf", ".bdf", ".hea", ".rr")
 
 
 def _annotation(path: Path) -> tuple[Path | None, str | None]:
-    for suffix, kind in ANNOTATIONS:
-        candidate = path.with_name(path.stem + suffix)
-        if candidate.exists():
-            return candidate, kind
-    return None, None
+    found = scoring_beside(path)
+    if found is not None:
+        return found
+    return (path, EDF_ANNOTATIONS) if embedded_scoring(path) else (None, None)
 
 
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
     recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS
-                        and (p.is_file() or _annotation(p)[0] is not None))  # fmt: skip
+                        and (p.is_file() or scoring_beside(p) is not None) and not is_scoring_file(p))  # fmt: skip
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}
     # A record with beat intervals (x.rr) is read from them: its x.hea then only gives the start and length.
     recordings = [p for p in recordings if not (p.suffix == ".hea" and p.with_suffix("") in beat_files)]

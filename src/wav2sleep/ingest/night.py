@@ -58,7 +58,9 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
     events = None
     if source.annotation is not None:
         events = read_stage_events(source)
-    elif require_stages:
+        if source.annotation == path and events.codes.size == 0:
+            events = None  # the recording's own EDF+ annotations: no stage among them, the night is unscored
+    if events is None and require_stages:
         raise InputFileError(source.recording, "no stage annotation found for this recording")
     labels = channel_labels(source.recording)
     picked = {s: pick_channel(labels, s) for s in signals}

@@ -1,15 +1,18 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
-Formats: NSRR XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, and a plain hypnogram CSV.
-``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets only
-``InputFileError`` out, naming the file.
+Formats: NSRR XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, a plain hypnogram CSV, and
+EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the
+reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out, naming the
+file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference auto``.
 """
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io.edf_annotations import read_edf_stages
 from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
@@ -17,18 +20,23 @@ from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
-__all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "ANNOTATION_READERS",
-           "annotation_format", "read_annotation"]  # fmt: skip
+__all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "ANNOTATION_READERS",
+           "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
 WSC_ALLSCORE = "wsc-allscore"
 HYPNOGRAM_CSV = "hypnogram-csv"
 SLPDB_AN = "slpdb-an"
+EDF_ANNOTATIONS = "edf-annotations"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
-                      HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations}  # fmt: skip
+                      HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
+                      EDF_ANNOTATIONS: read_edf_stages}  # fmt: skip
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), (".xml", NSRR_XML), (".an", SLPDB_AN),
-            (".csv", HYPNOGRAM_CSV))  # fmt: skip
+            (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS))  # fmt: skip
+# The scoring of recording X, by name, in this order of preference.
+_BESIDE = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE),
+           (".an", SLPDB_AN), (".hypnogram.csv", HYPNOGRAM_CSV), ("-Hypnogram.edf", EDF_ANNOTATIONS))  # fmt: skip
 
 
 def annotation_format(path: str | Path) -> str:
@@ -49,3 +57,53 @@ def read_annotation(path: str | Path, fmt: str | None = None) -> StageEvents:
     if not Path(path).is_file():
         raise InputFileError(path, "annotation file not found" if not Path(path).exists() else "not a file")
     return guard_reader(path, ANNOTATION_READERS[fmt], path)
+
+
+def _written_by_us(path: Path) -> bool:
+    """A hypnogram CSV that ``wav2sleep stage`` wrote (probability columns): a model's output, not a scorer's."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return ",p_" in fh.readline()
+    except OSError:
+        return False
+
+
+def _sleep_edf_hypnogram(recording: Path) -> Path | None:
+    """Sleep-EDF's pairing: ``NAME-PSG.edf`` is scored in ``NAME-Hypnogram.edf``, or, as Sleep-EDF names them,
+    ``SC4001E0-PSG.edf`` in ``SC4001EC-Hypnogram.edf`` (the last letter names the scorer's file): the one such file
+    beside the recording, if there is exactly one."""
+    if not recording.stem.upper().endswith("-PSG") or len(recording.stem) < 6:
+        return None
+    same = recording.with_name(recording.stem[:-4] + "-Hypnogram.edf")
+    if same.is_file():
+        return same
+    prefix = glob.escape(recording.stem[:-5])
+    found = sorted(p for p in recording.parent.glob(f"{prefix}?-Hypnogram.edf") if p.is_file())
+    return found[0] if len(found) == 1 else None
+
+
+def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
+    """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
+    ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.hypnogram.csv`` (not one this tool wrote),
+    ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when there is none."""
+    recording = Path(recording)
+    for suffix, fmt in _BESIDE:
+        candidate = recording.with_name(recording.stem + suffix)
+        if candidate.is_file() and not (fmt == HYPNOGRAM_CSV and _written_by_us(candidate)):
+            return candidate, fmt
+    sleep_edf = _sleep_edf_hypnogram(recording)
+    return (sleep_edf, EDF_ANNOTATIONS) if sleep_edf is not None else None
+
+
+def embedded_scoring(recording: str | Path) -> bool:
+    """True when ``recording`` is an EDF+ file with an annotation signal beside its signals, where stages may be
+    (whether they are is known only once the annotations are read)."""
+    from wav2sleep.io.edf import ANNOTATIONS, holds_only_annotations, read_header
+
+    if Path(recording).suffix.lower() != ".edf":
+        return False
+    try:
+        labels = read_header(recording).labels
+    except InputFileError:
+        return False
+    return ANNOTATIONS in labels and not holds_only_annotations(labels)

@@ -32,7 +32,15 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.io import edf_libraries
 from wav2sleep.io.recording import Channel, Recording, wanted_channels
 
-__all__ = ["EdfHeader", "read_header", "channel_labels", "read"]
+__all__ = [
+    "EdfHeader",
+    "read_header",
+    "channel_labels",
+    "read",
+    "holds_only_annotations",
+    "is_scoring_file",
+    "ANNOTATIONS",
+]
 
 _FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
            ("digital_min", 8), ("digital_max", 8), ("prefilter", 80), ("samples", 8), ("reserved", 32))  # fmt: skip
@@ -41,8 +49,9 @@ MAX_GAP_S = 24 * 3600.0
 MAX_GAP_RATIO = 10.0
 ANNOTATIONS = "EDF Annotations"
 # Problems no other reader can get past either (or that a library would read into garbage): no second attempt.
+ONLY_ANNOTATIONS = "no signal to read: the file holds only EDF+ annotations (a hypnogram or an event list?)"
 _FINAL = ("empty file", "cannot read file", "record duration must be a positive number of seconds",
-          "impossible samples per record")  # fmt: skip
+          "impossible samples per record", ONLY_ANNOTATIONS)  # fmt: skip
 
 
 @dataclass
@@ -130,7 +139,9 @@ def read_header(path: str | Path) -> EdfHeader:
             raise InputFileError(path, "impossible samples per record", field=f"{s['label']} samples per record",
                                  expected="a positive count", found=str(s["samples"]))  # fmt: skip
     record_seconds = _number(path, raw[244:252], "record duration")
-    if not math.isfinite(record_seconds) or record_seconds <= 0:
+    # EDF+ allows a record duration of 0 in a file that holds only annotations (a hypnogram, an event list).
+    annotations_only = holds_only_annotations([s["label"] for s in signals])
+    if not math.isfinite(record_seconds) or record_seconds < 0 or (record_seconds == 0 and not annotations_only):
         raise InputFileError(path, "record duration must be a positive number of seconds", field="record duration",
                              expected="> 0", found=raw[244:252].strip())  # fmt: skip
     header = EdfHeader(path, _start(raw, warnings), expected_header, 0, record_seconds, signals, warnings,
@@ -150,9 +161,34 @@ def read_header(path: str | Path) -> EdfHeader:
     return header
 
 
+def holds_only_annotations(labels: list[str]) -> bool:
+    """True for an EDF+ file whose every signal is an annotation signal: a scoring or event list, not a recording."""
+    return all(label == ANNOTATIONS for label in labels)
+
+
+def is_scoring_file(path: str | Path) -> bool:
+    """True for an ``.edf`` file that holds only annotations (a hypnogram): found in a folder, it is a scoring, not a
+    recording. A file whose header cannot be read is not one (reading it as a recording reports why)."""
+    if Path(path).suffix.lower() != ".edf" or not Path(path).is_file():
+        return False
+    try:
+        return holds_only_annotations(read_header(path).labels)
+    except InputFileError:
+        return False
+
+
+def _recording_header(path: str | Path) -> EdfHeader:
+    """The header of a recording: a file of annotations only is refused (it is a scoring, not a recording)."""
+    header = read_header(path)
+    if holds_only_annotations(header.labels):
+        raise InputFileError(header.path, ONLY_ANNOTATIONS, field="signals", expected="at least one signal besides "
+                             f"'{ANNOTATIONS}'", found=", ".join(header.labels))  # fmt: skip
+    return header
+
+
 def channel_labels(path: str | Path) -> list[str]:
     try:
-        return read_header(path).labels
+        return _recording_header(path).labels
     except InputFileError as own:
         return _fallback(own, edf_libraries.channel_labels, path)
 
@@ -188,7 +224,7 @@ def _scale(s: dict, path: Path) -> tuple[float, float, tuple[float, float], list
 def read(path: str | Path, labels=None) -> Recording:
     """Decode ``labels`` (all when ``None``) in physical units (float32)."""
     try:
-        header = read_header(path)
+        header = _recording_header(path)
     except InputFileError as own:
         return _fallback(own, edf_libraries.read, Path(path), labels)
     path = header.path

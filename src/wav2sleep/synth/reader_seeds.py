@@ -173,6 +173,18 @@ def _hypnogram_csv(folder: Path) -> Path:
     return folder / "seed.hypnogram.csv"
 
 
+def _edf_hypnogram(folder: Path) -> Path:
+    """A Sleep-EDF-style hypnogram: EDF+ annotations only (record duration 0), stages and one other event."""
+    import edfio
+
+    events = [(0, 90, "Sleep stage W"), (90, 60, "Sleep stage 1"), (120, None, "Lights off"),
+              (150, 120, "Sleep stage 2"), (270, 30, "Sleep stage 4"), (300, None, "Sleep stage R"),
+              (330, 30, "Movement time"), (360, 60, "Sleep stage ?")]  # fmt: skip
+    edfio.Edf([], starttime=START.time(), recording=edfio.Recording(startdate=START.date()),
+              annotations=[edfio.EdfAnnotation(o, d, t) for o, d, t in events]).write(folder / "seed-Hypnogram.edf")  # fmt: skip
+    return folder / "seed-Hypnogram.edf"
+
+
 def _csv(folder: Path) -> Path:
     t = np.arange(0, 60, 1 / 16)
     rows = ["time,ECG,THX"] + [f"{a:.4f},{np.sin(a):.4f},{np.cos(a):.4f}" for a in t]
@@ -249,5 +261,6 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("wsc-allscore", _allscore, _read_annotation),
         ReaderCase("hypnogram-csv", _hypnogram_csv, _read_annotation),
         ReaderCase("slpdb-an", _an, _read_annotation),
+        ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
     )
 }
