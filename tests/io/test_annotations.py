@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io.annotations import NSRR_XML, scoring_beside
 from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.stage_events import StageEvents, epochs_from_events
@@ -50,6 +51,41 @@ def test_nsrr_xml_with_a_default_namespace_is_read(tmp_path):
     events = read_nsrr_xml(path)
     assert str(events.start_clock) == "22:30:00"
     assert epochs_from_events(events, 10)[0].tolist() == [0, 0, 3, 3, 3, 4, 4, -1, -1, -1]
+
+
+PROFUSION = """<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+<CMPStudyConfig>
+<EpochLength>30</EpochLength>
+<StepChannels/>
+<ScoredEvents>
+<ScoredEvent><Name>Obstructive Apnea</Name><Start>95.2</Start><Duration>14.1</Duration><Input>ABDO RES</Input></ScoredEvent>
+</ScoredEvents>
+<SleepStages>
+<SleepStage>0</SleepStage><SleepStage>0</SleepStage><SleepStage>1</SleepStage><SleepStage>2</SleepStage>
+<SleepStage>3</SleepStage><SleepStage>4</SleepStage><SleepStage>5</SleepStage><SleepStage>9</SleepStage>
+<SleepStage>2</SleepStage>
+</SleepStages>
+</CMPStudyConfig>"""
+
+
+def test_profusion_xml_gives_one_stage_per_epoch(tmp_path):
+    """Compumedics Profusion XML (NSRR's annotations-events-profusion), found beside a recording by its NSRR name."""
+    path = tmp_path / "shhs1-200001-profusion.xml"
+    path.write_text(PROFUSION)
+    stages, warnings = epochs_from_events(read_nsrr_xml(path), 9)
+    assert stages.tolist() == [0, 0, 1, 2, 3, 3, 4, -1, 2] and warnings == []
+    (tmp_path / "shhs1-200001.edf").write_bytes(b"")
+    assert scoring_beside(tmp_path / "shhs1-200001.edf") == (path, NSRR_XML)
+
+
+@pytest.mark.parametrize("old, new, field", [("<SleepStage>5</SleepStage>", "<SleepStage>R</SleepStage>", "epoch 6"),
+                                             ("<EpochLength>30", "<EpochLength>0", "EpochLength"),
+                                             ("<EpochLength>30", "<EpochLength>nan", "EpochLength")])  # fmt: skip
+def test_profusion_xml_errors_name_the_epoch_or_field(tmp_path, old, new, field):
+    path = tmp_path / "x-profusion.xml"
+    path.write_text(PROFUSION.replace(old, new, 1))
+    with pytest.raises(InputFileError, match=field):
+        read_nsrr_xml(path)
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "NaN", "1e999"])

@@ -1,6 +1,6 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
-Formats: NSRR XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, a plain hypnogram CSV, and
+Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, a plain hypnogram CSV, and
 EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the
 reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out, naming the
 file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference auto``.
@@ -35,8 +35,9 @@ ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCO
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), (".xml", NSRR_XML), (".an", SLPDB_AN),
             (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference.
-_BESIDE = (("-nsrr.xml", NSRR_XML), (".xml", NSRR_XML), (".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE),
-           (".an", SLPDB_AN), (".hypnogram.csv", HYPNOGRAM_CSV), ("-Hypnogram.edf", EDF_ANNOTATIONS))  # fmt: skip
+_BESIDE = (("-nsrr.xml", NSRR_XML), ("-profusion.xml", NSRR_XML), (".xml", NSRR_XML), (".stg.txt", WSC_STG),
+           (".allscore.txt", WSC_ALLSCORE), (".an", SLPDB_AN), (".hypnogram.csv", HYPNOGRAM_CSV),
+           ("-Hypnogram.edf", EDF_ANNOTATIONS))  # fmt: skip
 
 
 def annotation_format(path: str | Path) -> str:
@@ -84,8 +85,8 @@ def _sleep_edf_hypnogram(recording: Path) -> Path | None:
 
 def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
-    ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.hypnogram.csv`` (not one this tool wrote),
-    ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when there is none."""
+    ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.hypnogram.csv`` (not one this
+    tool wrote), ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when there is none."""
     recording = Path(recording)
     for suffix, fmt in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)

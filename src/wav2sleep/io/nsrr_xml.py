@@ -1,8 +1,11 @@
-"""NSRR ``annotations-events-nsrr`` XML: sleep stages and the recording start clock time.
+"""NSRR ``annotations-events-nsrr`` XML (sleep stages and the recording start clock time), and Compumedics Profusion
+XML (NSRR's ``annotations-events-profusion``: one stage per epoch).
 
-Parsed as XML (any layout or whitespace, with or without a default namespace). Stage events are ``ScoredEvent``s whose ``EventType`` names stages
-(``Stages|Stages``); the R&K digit after ``|`` in ``EventConcept`` gives the stage (S3 and S4 -> N3; 6, 7, 9 ->
-unscored).
+Parsed as XML (any layout or whitespace, with or without a default namespace). NSRR: stage events are
+``ScoredEvent``s whose ``EventType`` names stages (``Stages|Stages``); the R&K digit after ``|`` in ``EventConcept``
+gives the stage. Profusion (``CMPStudyConfig``): ``SleepStages`` lists one R&K digit per epoch of ``EpochLength``
+seconds from the recording start. Either way S3 and S4 -> N3, and 6, 7, 9 -> unscored; another digit is an error
+naming the event or epoch.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ def read_nsrr_xml(path: str | Path) -> StageEvents:
     for element in root.iter():  # a default namespace ({uri}ScoredEvent) changes no meaning here
         if isinstance(element.tag, str):
             element.tag = element.tag.rsplit("}", 1)[-1]
+    epoch_list = root.find(".//SleepStages")
+    if epoch_list is not None:
+        return _profusion(path, root, epoch_list)
     onsets, durations, codes, clock = [], [], [], None
     for event in root.iter("ScoredEvent"):
         concept = (event.findtext("EventConcept") or "").strip()
@@ -76,3 +82,22 @@ def read_nsrr_xml(path: str | Path) -> StageEvents:
         raise InputFileError(path, "no sleep stage events", field="ScoredEvent", expected="Stages|Stages events",
                              found="none")  # fmt: skip
     return StageEvents(path, np.array(onsets), np.array(durations), np.array(codes, dtype=np.int64), clock)
+
+
+def _profusion(path: Path, root: ET.Element, epoch_list: ET.Element) -> StageEvents:
+    """Profusion's epoch list: ``<EpochLength>30</EpochLength>`` and ``<SleepStages><SleepStage>2</SleepStage>...``."""
+    text = (root.findtext(".//EpochLength") or "30").strip()
+    try:
+        epoch = float(text)
+    except ValueError:
+        epoch = float("nan")
+    if not 0 < epoch <= 3600:
+        raise InputFileError(path, "impossible epoch length", field="EpochLength", expected="seconds in (0, 3600]",
+                             found=repr(text))  # fmt: skip
+    digits = [(element.text or "").strip() for element in epoch_list.iter("SleepStage")]
+    for i, digit in enumerate(digits):
+        if not digit.isdigit() or int(digit) not in RK_TO_AASM:
+            raise InputFileError(path, "unknown stage", field=f"SleepStage (epoch {i})",
+                                 expected=f"one of {sorted(RK_TO_AASM)}", found=repr(digit))  # fmt: skip
+    codes = np.array([RK_TO_AASM[int(d)] for d in digits], dtype=np.int64)
+    return StageEvents(path, np.arange(codes.size) * epoch, np.full(codes.size, epoch), codes)

@@ -173,6 +173,17 @@ def _hypnogram_csv(folder: Path) -> Path:
     return folder / "seed.hypnogram.csv"
 
 
+def _profusion_xml(folder: Path) -> Path:
+    """Compumedics Profusion XML (NSRR's annotations-events-profusion): one R&K digit per epoch."""
+    stages = "".join(f"<SleepStage>{d}</SleepStage>" for d in (0, 0, 1, 2, 3, 4, 5, 9, 2))
+    (folder / "seed-profusion.xml").write_text(
+        '<?xml version="1.0"?><CMPStudyConfig><EpochLength>30</EpochLength><ScoredEvents><ScoredEvent><Name>Arousal'
+        f"</Name><Start>42.5</Start><Duration>5</Duration></ScoredEvent></ScoredEvents><SleepStages>{stages}"
+        "</SleepStages></CMPStudyConfig>"
+    )
+    return folder / "seed-profusion.xml"
+
+
 def _edf_hypnogram(folder: Path) -> Path:
     """A Sleep-EDF-style hypnogram: EDF+ annotations only (record duration 0), stages and one other event."""
     import edfio
@@ -262,5 +273,6 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("hypnogram-csv", _hypnogram_csv, _read_annotation),
         ReaderCase("slpdb-an", _an, _read_annotation),
         ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
+        ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
     )
 }
