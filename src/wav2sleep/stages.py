@@ -6,6 +6,7 @@ are ``UNSCORED = -1`` everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "map_stages",
     "to_num_classes",
     "labels_to_codes",
+    "stage_from_text",
 ]
 
 UNSCORED = -1
@@ -38,8 +40,9 @@ _LABEL_ALIASES: Mapping[str, int] = {
     "N1": 1, "S1": 1, "1": 1,
     "N2": 2, "S2": 2, "2": 2,
     "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3,
-    "R": 4, "REM": 4, "5": 4,
+    "R": 4, "REM": 4, "5": 4, "DEEP": 3,
     "MT": UNSCORED, "M": UNSCORED, "MOVEMENT": UNSCORED, "?": UNSCORED, "UNSCORED": UNSCORED, "ART": UNSCORED,
+    "UNS": UNSCORED,
     "-1": UNSCORED, "6": UNSCORED, "7": UNSCORED, "9": UNSCORED, "": UNSCORED,
 }  # fmt: skip
 
@@ -82,3 +85,35 @@ def labels_to_codes(labels) -> np.ndarray:
             raise ValueError(f"unknown stage label {label!r}; known: {sorted(k for k in _LABEL_ALIASES if k)}")
         out[i] = _LABEL_ALIASES[key]
     return out
+
+
+# Stage texts in annotations (EDF+, event tables): the Sleep-EDF convention ("Sleep stage W/1/2/3/4/R/?",
+# "Movement time"), AASM ones ("Sleep stage N2", "Stage - N3", "Sleep Stage: REM"), or a label alone.
+_SLEEP_STAGE = re.compile(r"^sleep[\s_-]*stage[\s:_-]*(.*)$")
+_STAGE = re.compile(r"^stage[\s:_-]*(.*)$")
+_UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored", "?", "mt", "uns"}
+_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP"}  # labels that name a stage on their own
+_DIGITS = {"1", "2", "3", "4", "?"}  # R&K digits, a stage only after "Stage"
+
+
+def stage_from_text(text: str) -> int | None:
+    """The AASM code a stage annotation's text names (-1 unscored), ``None`` for a text that is not a stage.
+
+    ``Sleep stage ...`` must name a stage (else ``ValueError``); ``Stage ...`` and a label alone (``W``, ``N2``,
+    ``REM``) count only when they name one, since event lists use such words for other things too."""
+    key = " ".join(text.split()).lower()
+    if key in _UNSCORED_TEXTS:
+        return UNSCORED
+    sleep_stage = _SLEEP_STAGE.match(key)
+    if key == "light" or (sleep_stage is not None and sleep_stage.group(1) == "1/2"):
+        raise ValueError(f"{text!r} is light sleep (N1 and N2 merged, a 4-class hypnogram), not one of the 5 stages")
+    if sleep_stage is not None:
+        try:
+            return int(labels_to_codes([sleep_stage.group(1)])[0])
+        except ValueError:
+            raise ValueError(f"unknown sleep stage {text!r}") from None
+    stage = _STAGE.match(key)
+    label = stage.group(1) if stage is not None else key
+    if label.upper() in _NAMED or (stage is not None and label in _DIGITS):
+        return int(labels_to_codes([label])[0])
+    return None

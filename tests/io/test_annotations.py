@@ -1,7 +1,10 @@
+from datetime import datetime
+
 import numpy as np
 import pytest
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.io.annotations import NSRR_XML, scoring_beside
 from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
@@ -141,5 +144,48 @@ def test_hypnogram_csv(tmp_path):
     path.write_text("epoch,stage\n1,W\n2,N1\n3,R\n4,MT\n")
     assert epochs_from_events(read_hypnogram_csv(path), 4)[0].tolist() == [0, 1, 4, -1]
     path.write_text("stage\nN7\n")
-    with pytest.raises(InputFileError, match="unknown stage label 'N7'"):
+    with pytest.raises(InputFileError, match="line 2.*unknown stage label 'N7'"):
+        read_hypnogram_csv(path)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("W\nN1\nN2\n?\nREM\n", [0, 1, 2, -1, 4]),  # one column, no header
+     ("Epoch;Sleep Stage\n1;WAKE\n2;N1\n3;N3\n4;UNS\n5;REM\n", [0, 1, 3, -1, 4]),  # semicolons, YASA's labels
+     ("onset,duration,description\n2021-06-01 23:00:00.000000,60.0,Sleep stage W\n"
+      "2021-06-01 23:00:40.000000,10.0,Arousal\n2021-06-01 23:01:00.000000,90.0,Sleep stage 2\n"
+      "2021-06-01 23:02:30.000000,30.0,Sleep stage R\n", [0, 0, 2, 2, 2, 4]),  # MNE's annotations CSV
+     ("onset,stage\n0,W\n90,N2\n150,REM\n", [0, 0, 0, 2, 2, 4]),  # events without durations: held until the next
+     ("onset,duration,stage\n23:59:00,60,W\n00:00:00,60,N2\n00:01:00,30,R\n", [0, 0, 2, 2, 4])],  # past midnight
+)  # fmt: skip
+def test_hypnogram_csv_shapes_other_tools_write(tmp_path, text, expected):
+    path = tmp_path / "h.csv"
+    path.write_text(text)
+    assert epochs_from_events(read_hypnogram_csv(path), len(expected))[0].tolist() == expected
+
+
+def test_hypnogram_csv_clock_onsets_are_aligned_to_the_recording_start(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("onset,duration,description\n2021-06-01 23:01:00,60,Sleep stage W\n2021-06-01 23:02:00,60,N2\n")
+    scored = Hypnogram.from_annotation(path, 6, datetime(2021, 6, 1, 23, 0))
+    assert scored.codes.tolist() == [-1, -1, 0, 0, 2, 2]
+    assert any("+60 s" in w for w in scored.metadata["warnings"])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("1,W\n2,N2\n", "several columns and no header"),
+     ("epoch,score\n1,W\n", "no stage column"),
+     ("onset,duration,stage\nlater,30,W\n", "line 2.*unreadable onset"),
+     ("onset,duration,stage\n0,nan,W\n", "line 2.*unreadable onset"),
+     ("onset,duration,stage\n0,30,W\n23:00:00,30,N2\n", "line 3.*mix kinds of time"),
+     ("onset,stage\n2021-03-04 22:15:30,W\n22:16:00,N2\n", "mix kinds of time"),
+     ("onset,stage\n2021-03-04 22:15:30,W\n2021-03-04T22:16:00+01:00,N2\n", "mix kinds of time"),
+     ("onset,stage\n0,Light\n", "line 2.*light sleep"),
+     ("stage\nW\n\xff\n", "line 3")],
+)  # fmt: skip
+def test_hypnogram_csv_errors_name_the_line_or_the_header(tmp_path, text, message):
+    path = tmp_path / "h.csv"
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(InputFileError, match=message):
         read_hypnogram_csv(path)

@@ -11,9 +11,8 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.io import read_recording
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, read_annotation, scoring_beside
-from wav2sleep.io.edf_annotations import stage_code
 from wav2sleep.io.stage_events import epochs_from_events
-from wav2sleep.stages import UNSCORED
+from wav2sleep.stages import UNSCORED, stage_from_text
 
 
 @pytest.mark.parametrize(
@@ -25,13 +24,13 @@ from wav2sleep.stages import UNSCORED
      ("Lights off", None), ("Obstructive Apnea", None), ("Arousal", None), ("Stage 2 arousal", None), ("2", None)],
 )  # fmt: skip
 def test_stage_texts_of_the_usual_conventions(text, code):
-    assert stage_code(text) == code
+    assert stage_from_text(text) == code
 
 
 @pytest.mark.parametrize("text", ["Sleep stage X", "Sleep stage 1/2"])
 def test_a_text_that_starts_like_a_stage_but_names_none_is_an_error_naming_it(text):
     with pytest.raises(ValueError, match=text.replace("?", r"\?")):
-        stage_code(text)
+        stage_from_text(text)
 
 
 def sleep_edf_hypnogram(path, texts, durations, start=time(22, 44)):
@@ -141,3 +140,12 @@ def test_the_hypnogram_beside_a_recording_is_found_by_the_usual_names(tmp_path, 
         (tmp_path / name).write_bytes(b"")
     found = scoring_beside(tmp_path / recording)
     assert found == ((tmp_path / expected, EDF_ANNOTATIONS) if expected else None)
+
+
+@pytest.mark.parametrize("onset, duration", [(b"+nan", b"60"), (b"+inf", b"60"), (b"+60", b"nan")])
+def test_a_stage_onset_or_duration_that_is_not_finite_is_refused(tmp_path, onset, duration):
+    path = sleep_edf_hypnogram(tmp_path / "h.edf", ["Sleep stage W", "Sleep stage 2"], [60, 60])
+    raw = path.read_bytes().replace(b"+60\x1560\x14", onset + b"\x15" + duration + b"\x14")
+    path.write_bytes(raw.ljust(len(path.read_bytes()), b"\x00")[: len(path.read_bytes())])
+    with pytest.raises(InputFileError, match="unreadable annotation onset or duration"):
+        read_annotation(path)

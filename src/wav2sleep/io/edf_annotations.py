@@ -6,55 +6,23 @@ signal. Texts name a stage in the Sleep-EDF convention (``Sleep stage W/1/2/3/4/
 one (``Sleep stage N1``, ``Stage - N2``, ``Sleep Stage: REM``) or alone (``W``, ``N3``, ``REM``); every other
 annotation (lights, apnoeas, arousals) is not a stage and is ignored. A text that starts like a stage but names
 none (``Sleep stage X``) is an error naming it and its record, as for the other stage readers. A stage without a
-duration lasts until the next stage (the last one: one epoch). Onsets are data: one that is not a number is an
-error naming its record.
+duration lasts until the next stage (the last one: one epoch). Onsets and durations are data: one that is not a
+finite number is an error naming its record.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from pathlib import Path
 
 import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.edf import ANNOTATIONS, read_header
-from wav2sleep.io.stage_events import StageEvents
-from wav2sleep.signals import EPOCH_SECONDS
-from wav2sleep.stages import UNSCORED, labels_to_codes
+from wav2sleep.io.stage_events import StageEvents, held_until_next
+from wav2sleep.stages import stage_from_text
 
-__all__ = ["read_edf_stages", "stage_code"]
-
-_SLEEP_STAGE = re.compile(r"^sleep[\s_-]*stage[\s:_-]*(.*)$")
-_STAGE = re.compile(r"^stage[\s:_-]*(.*)$")
-_UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored"}
-_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM"}  # labels that name a stage on their own
-_DIGITS = {"1", "2", "3", "4", "?"}  # R&K digits, a stage only after "Stage"
-
-
-def stage_code(text: str) -> int | None:
-    """The AASM code a stage annotation's text names (-1 unscored), ``None`` for a text that is not a stage.
-
-    ``Sleep stage ...`` must name a stage (else ``ValueError``); ``Stage ...`` and a label alone (``W``, ``N2``,
-    ``REM``) count only when they name one, since event lists use such words for other things too."""
-    key = " ".join(text.split()).lower()
-    if key in _UNSCORED_TEXTS:
-        return UNSCORED
-    sleep_stage = _SLEEP_STAGE.match(key)
-    if sleep_stage is not None:
-        if sleep_stage.group(1) == "1/2":
-            raise ValueError(
-                f"{text!r} is light sleep (N1 and N2 merged, a 4-class hypnogram), not one of the 5 stages"
-            )
-        try:
-            return int(labels_to_codes([sleep_stage.group(1)])[0])
-        except ValueError:
-            raise ValueError(f"unknown sleep stage {text!r}") from None
-    stage = _STAGE.match(key)
-    label = stage.group(1) if stage is not None else key
-    if label.upper() in _NAMED or (stage is not None and label in _DIGITS):
-        return int(labels_to_codes([label])[0])
-    return None
+__all__ = ["read_edf_stages"]
 
 
 def _tals(record: bytes):
@@ -84,7 +52,7 @@ def read_edf_stages(path: str | Path) -> StageEvents:
             for onset_text, duration_text, texts in _tals(bytes(data[k, starts[i] : starts[i + 1]])):
                 where = f"annotation in data record {k}"
                 try:
-                    stages = [code for code in map(stage_code, texts) if code is not None]
+                    stages = [code for code in map(stage_from_text, texts) if code is not None]
                 except ValueError as exc:
                     raise InputFileError(path, str(exc), field=where) from None
                 if not stages:
@@ -92,6 +60,8 @@ def read_edf_stages(path: str | Path) -> StageEvents:
                 try:
                     onset = float(onset_text)
                     duration = float(duration_text) if duration_text is not None else np.nan
+                    if not math.isfinite(onset) or (duration_text is not None and not math.isfinite(duration)):
+                        raise ValueError("not a finite number")
                 except ValueError:
                     tal = (onset_text + b"\x15" + (duration_text or b"")).decode("latin-1")
                     raise InputFileError(path, "unreadable annotation onset or duration", field=where,
@@ -100,16 +70,5 @@ def read_edf_stages(path: str | Path) -> StageEvents:
                 durations.append(duration)
                 codes.append(stages[-1])
     del data
-    return _held_until_next(path, np.array(onsets, float), np.array(durations, float), np.array(codes, np.int64),
+    return held_until_next(path, np.array(onsets, float), np.array(durations, float), np.array(codes, np.int64),
                             header.start.time() if header.start else None, list(header.warnings))  # fmt: skip
-
-
-def _held_until_next(path: Path, onsets, durations, codes, start_clock, warnings) -> StageEvents:
-    """Events in time order; a stage without a duration (or with 0) lasts until the next stage, the last one epoch."""
-    order = np.argsort(onsets, kind="stable")
-    onsets, durations, codes = onsets[order], durations[order], codes[order]
-    open_ended = np.isnan(durations) | (durations == 0)
-    if open_ended.any():
-        following = np.r_[onsets[1:], onsets[-1] + EPOCH_SECONDS] - onsets
-        durations = np.where(open_ended, np.where(following > 0, following, EPOCH_SECONDS), durations)
-    return StageEvents(path, onsets, durations, codes, start_clock, warnings)

@@ -16,7 +16,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED
 
-__all__ = ["StageEvents", "epochs_from_events", "align_events"]
+__all__ = ["StageEvents", "epochs_from_events", "align_events", "held_until_next"]
 
 
 @dataclass
@@ -85,3 +85,14 @@ def align_events(events: StageEvents, start: datetime | None, warnings: list[str
         warnings.append(f"annotation clock starts {delta:+.0f} s from the recording start; stages shifted accordingly")
         events.onsets = events.onsets + delta
     return events
+
+
+def held_until_next(path: Path, onsets, durations, codes, start_clock, warnings) -> StageEvents:
+    """Events in time order; a stage without a duration (or with 0) lasts until the next stage, the last one epoch."""
+    order = np.argsort(onsets, kind="stable")
+    onsets, durations, codes = onsets[order], durations[order], codes[order]
+    open_ended = np.isnan(durations) | (durations == 0)
+    if open_ended.any():
+        following = np.r_[onsets[1:], onsets[-1] + EPOCH_SECONDS] - onsets
+        durations = np.where(open_ended, np.where(following > 0, following, EPOCH_SECONDS), durations)
+    return StageEvents(path, onsets, durations, codes, start_clock, warnings)

@@ -196,6 +196,16 @@ def _edf_hypnogram(folder: Path) -> Path:
     return folder / "seed-Hypnogram.edf"
 
 
+def _hypnogram_events_csv(folder: Path) -> Path:
+    """Stages as events with clock onsets, as MNE writes annotations to CSV (a non-stage event among them)."""
+    (folder / "seed.csv").write_text(
+        "onset,duration,description\n2021-03-04 22:15:30.000000,90.0,Sleep stage W\n"
+        "2021-03-04 22:16:10.000000,12.5,Arousal\n2021-03-04 22:17:00.000000,60.0,Sleep stage 2\n"
+        "2021-03-04 22:18:00.000000,,Sleep stage R\n"
+    )
+    return folder / "seed.csv"
+
+
 def _csv(folder: Path) -> Path:
     t = np.arange(0, 60, 1 / 16)
     rows = ["time,ECG,THX"] + [f"{a:.4f},{np.sin(a):.4f},{np.cos(a):.4f}" for a in t]
@@ -271,6 +281,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("wsc-stg", _stg, _read_annotation),
         ReaderCase("wsc-allscore", _allscore, _read_annotation),
         ReaderCase("hypnogram-csv", _hypnogram_csv, _read_annotation),
+        ReaderCase("hypnogram-csv-events", _hypnogram_events_csv, _read_annotation),
         ReaderCase("slpdb-an", _an, _read_annotation),
         ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
         ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
