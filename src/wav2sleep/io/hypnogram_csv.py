@@ -39,7 +39,12 @@ def _delimiter(first_line: str) -> str:
 
 
 def _is_header(row: list[str]) -> bool:
-    """A first row that is not a stage label in every cell (``1,W`` is data; ``epoch,stage`` a header)."""
+    """Whether the first row is a header: one cell that names a stage column (``stage``, ``Sleep Stage``), or, with
+    several cells, any cell that is not a stage label (``1,W`` is data; ``epoch,stage`` a header). A single cell
+    that is neither is data, so that a bad first stage is an error rather than a silently dropped epoch."""
+    if len(row) == 1:
+        name = row[0].strip().lower()
+        return "stage" in name or name in _STAGE_COLUMNS
     try:
         labels_to_codes(row)
     except ValueError:
@@ -90,6 +95,9 @@ def _cell(path: Path, line: int, row: list[str], column: int) -> str:
 
 
 def _per_epoch(path: Path, rows: list[tuple[int, list[str]]], column: int) -> StageEvents:
+    if not rows:
+        raise InputFileError(path, "no stage rows", expected="one stage per 30-s epoch after the header",
+                             found="a header only")  # fmt: skip
     codes = np.empty(len(rows), dtype=np.int64)
     for k, (line, row) in enumerate(rows):
         try:
