@@ -10,6 +10,7 @@ from pathlib import Path
 from wav2sleep.errors import ConfigError
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.recording import READERS
+from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["find_recordings", "output_names", "check_device", "OUR_OUTPUTS"]
 
@@ -25,11 +26,15 @@ def _is_recording(path: Path) -> bool:
 
 
 def _from_folder(folder: Path) -> list[Path]:
-    """Recordings under ``folder`` (recursively). A WFDB record is its ``.hea``; an SLPDB-style ``x.rr`` beside an
-    ``x.hea`` whose signal files are absent stands for that record instead."""
+    """Recordings under ``folder`` (recursively). A WFDB record is its ``.hea`` (a multi-segment record its master
+    header, not its segments'); an SLPDB-style ``x.rr`` beside an ``x.hea`` whose signal files are absent stands for
+    that record instead."""
     found = sorted(p for p in folder.rglob("*") if p.is_file() and _is_recording(p))
+    segments = multi_segment_parts(found)
     out = []
     for p in found:
+        if p in segments:
+            continue
         if p.suffix.lower() == ".hea" and p.with_suffix(".rr").is_file() and not p.with_suffix(".dat").is_file():
             continue
         if p.suffix.lower() == ".rr" and p.with_suffix(".dat").is_file():

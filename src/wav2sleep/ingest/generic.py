@@ -16,6 +16,7 @@ from pathlib import Path
 from wav2sleep.corpora import NightSource
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, embedded_scoring, scoring_beside
 from wav2sleep.io.edf import is_scoring_file
+from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["discover_generic"]
 
@@ -32,6 +33,8 @@ def _annotation(path: Path) -> tuple[Path | None, str | None]:
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
     recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS
                         and (p.is_file() or scoring_beside(p) is not None) and not is_scoring_file(p))  # fmt: skip
+    segments = multi_segment_parts(recordings)  # parts of a multi-segment WFDB record, read through its header
+    recordings = [p for p in recordings if p not in segments]
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}
     # A record with beat intervals (x.rr) is read from them: its x.hea then only gives the start and length.
     recordings = [p for p in recordings if not (p.suffix == ".hea" and p.with_suffix("") in beat_files)]

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["WfdbHeader", "open_wfdb_record", "parse_base_date", "parse_base_time", "MAX_HEADER_BYTES"]
+__all__ = [
+    "WfdbHeader",
+    "open_wfdb_record",
+    "parse_base_date",
+    "parse_base_time",
+    "multi_segment_parts",
+    "MAX_HEADER_BYTES",
+]
 
 MAX_HEADER_BYTES = 1 << 20  # a WFDB header is text, a few kB; anything larger is not one
 TWO_DIGIT_PIVOT = 70  # 70-99 -> 1970-1999 (PhysioNet's oldest records), 00-69 -> 2000-2069
@@ -130,11 +137,7 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
     lines[index] = " ".join(fixed)
     with tempfile.TemporaryDirectory(prefix="wav2sleep-wfdb-") as tmp:
         folder = Path(tmp)
-        for line in lines[index + 1 :]:
-            name = line.split()[0] if line.strip() and not line.lstrip().startswith("#") else ""
-            source = hea.parent / name
-            if name and "/" not in name and name != "~" and source.exists() and not (folder / name).exists():
-                (folder / name).symlink_to(source.resolve())
+        _link_files(folder, hea.parent, lines[index + 1 :], depth=1)
         (folder / hea.name).write_text("\n".join(lines) + "\n", encoding="latin-1")
         try:
             header = wfdb.rdheader(str(folder / hea.stem))
@@ -142,6 +145,44 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
             raise InputFileError(hea, f"unreadable WFDB header ({exc})") from exc
         start = _start(base_date, base_time, warnings)
         yield WfdbHeader(str(folder / hea.stem), header, start, warnings)
+
+
+def _link_files(folder: Path, parent: Path, lines: list[str], depth: int) -> None:
+    """Links in ``folder`` to the files the header ``lines`` name in ``parent``: a single record's data files, or a
+    multi-segment record's segment headers and (``depth`` 1) their data files."""
+    for line in lines:
+        name = line.split()[0] if line.strip() and not line.lstrip().startswith("#") else ""
+        if not name or "/" in name or name == "~":
+            continue
+        for candidate in (name, name + ".hea"):
+            source = parent / candidate
+            if source.is_file() and not (folder / candidate).exists():
+                (folder / candidate).symlink_to(source.resolve())
+                if candidate.endswith(".hea") and depth > 0 and source.stat().st_size <= MAX_HEADER_BYTES:
+                    segment = source.read_bytes().decode("latin-1").splitlines()
+                    _link_files(folder, parent, segment[_record_line(segment) + 1 :], depth - 1)
+
+
+def _segment_names(hea: str | Path) -> list[str]:
+    """The segments a multi-segment record's header ``hea`` lists (``~`` gaps left out); [] for any other file.
+    Read as text, without ``wfdb``: folder searches use it to tell segments from records."""
+    try:
+        with open(hea, "rb") as fh:
+            lines = fh.read(MAX_HEADER_BYTES).decode("latin-1").splitlines()
+    except OSError:
+        return []
+    index = _record_line(lines)
+    tokens = lines[index].split() if index >= 0 else []
+    if not tokens or "/" not in tokens[0]:
+        return []
+    rows = [line.split() for line in lines[index + 1 :] if line.strip() and not line.lstrip().startswith("#")]
+    return [row[0] for row in rows if row[0] != "~"]
+
+
+def multi_segment_parts(paths: list[Path]) -> set[Path]:
+    """The segment headers (``.hea``) among ``paths`` that a multi-segment record's header among them lists: parts
+    of that record, not recordings of their own."""
+    return {p.parent / f"{name}.hea" for p in paths if p.suffix.lower() == ".hea" for name in _segment_names(p)}
 
 
 def _start(base_date: date | None, base_time: time | None, warnings: list[str]) -> datetime | None:

@@ -3,7 +3,12 @@ is read leniently (``wfdb_header``: an odd base date or time is a warning, not a
 
 Checked before ``wfdb`` reads the data: the header's signal lines match its signal count, and its length fits the
 data files. A data file shorter than the header says (a truncated copy) gives its complete sample frames, with a
-warning, as a truncated EDF gives its complete records."""
+warning, as a truncated EDF gives its complete records.
+
+Multi-segment records (MIMIC and other PhysioNet waveform databases; fixed or variable layout) are read as one
+recording: a channel is any signal of any segment, the segments are joined in time, and where a segment lacks a
+channel or is a gap (``~``) its samples are missing (NaN), as EDF+D gaps are. Each segment is checked like a single
+record; gaps may total at most 24 h and 10x the recorded time."""
 
 from __future__ import annotations
 
@@ -40,6 +45,10 @@ def _check_length(path: Path, header) -> None:
 
 def _check_signal_lines(path: Path, header) -> None:
     if getattr(header, "n_seg", None):  # a multi-segment header lists segments, not signals
+        found = len(header.seg_name or [])
+        if found != int(header.n_seg):
+            raise InputFileError(path, "segment lines do not match the segment count", field="number of segments",
+                                 expected=f"{header.n_seg} segment lines", found=str(found))  # fmt: skip
         return
     found = len(header.sig_name or [])
     if header.n_sig is not None and found != int(header.n_sig):
@@ -49,7 +58,7 @@ def _check_signal_lines(path: Path, header) -> None:
 
 def _complete_frames(path: Path, header) -> int | None:
     """How many whole sample frames every data file holds (None: a compressed or unknown format, or no length)."""
-    if not header.sig_len or not header.n_sig or not header.fmt or getattr(header, "n_seg", None):
+    if getattr(header, "n_seg", None) or not header.sig_len or not header.n_sig or not header.fmt:
         return None
     frame_bytes: dict[str, float] = {}
     offsets: dict[str, int] = {}
@@ -69,9 +78,64 @@ def _complete_frames(path: Path, header) -> int | None:
     return max(frames, 0)
 
 
+def _segments(path: Path, opened) -> list:
+    """The headers of a multi-segment record's segments (gaps ``~`` left out); [] for a single-segment record."""
+    import wfdb
+
+    names = getattr(opened.header, "seg_name", None) or []
+    folder = Path(opened.record).parent
+    out = []
+    for name in names:
+        if name == "~":
+            continue
+        try:
+            out.append(wfdb.rdheader(str(folder / name)))
+        except Exception as exc:  # wfdb raises several types for a missing or malformed segment header
+            raise InputFileError(path, f"unreadable segment {name} ({type(exc).__name__}: {exc})",
+                                 field="segments") from None  # fmt: skip
+    return out
+
+
+def _names(opened, segments: list) -> list[str]:
+    if not getattr(opened.header, "n_seg", None):
+        return list(opened.header.sig_name or [])
+    return list(dict.fromkeys(name for segment in segments for name in (segment.sig_name or [])))
+
+
+def _check_segments(path: Path, opened, segments: list) -> None:
+    """Each segment checked like a record; gaps bounded as EDF+D gaps are (no allocation for data not there)."""
+    from wav2sleep.io.edf import MAX_GAP_RATIO, MAX_GAP_S
+
+    header = opened.header
+    lengths = [int(n or 0) for n in header.seg_len or []]
+    if header.sig_len is not None and int(header.sig_len) != sum(lengths):
+        raise InputFileError(path, "record length is not the sum of its segments' lengths", field="number of samples",
+                             expected=str(sum(lengths)), found=str(header.sig_len))  # fmt: skip
+    listed = {name: n for name, n in zip(header.seg_name or [], lengths, strict=False) if name != "~"}
+    for segment in segments:
+        where = path.parent / f"{segment.record_name}.hea"  # the user's file, not the lenient copy's link
+        if int(segment.sig_len or 0) != listed.get(segment.record_name, -1):
+            raise InputFileError(path, f"segment {segment.record_name} length disagrees with its own header",
+                                 field="segments", expected=str(segment.sig_len),
+                                 found=str(listed.get(segment.record_name)))  # fmt: skip
+        _check_signal_lines(where, segment)
+        _check_length(where, segment)
+        frames = _complete_frames(where, segment)
+        if frames is not None and frames < (segment.sig_len or 0):
+            raise InputFileError(path, f"segment {segment.record_name} truncated", field="segments",
+                                 expected=f"{segment.sig_len} sample frames", found=str(frames))  # fmt: skip
+    fs = float(header.fs or 0)
+    gaps = sum(n for name, n in zip(header.seg_name or [], lengths, strict=False) if name == "~")
+    recorded = sum(lengths) - gaps
+    if fs > 0 and gaps / fs > min(MAX_GAP_S, MAX_GAP_RATIO * recorded / fs):
+        raise InputFileError(path, "gaps between segments too long", field="segments",
+                             expected=f"gaps totalling at most {MAX_GAP_S / 3600:g} h and {MAX_GAP_RATIO:g}x the "
+                             f"recorded {recorded / fs:g} s", found=f"{gaps / fs:g} s of gaps")  # fmt: skip
+
+
 def channel_labels(path: str | Path) -> list[str]:
     with open_wfdb_record(path) as opened:
-        return list(opened.header.sig_name or [])
+        return _names(opened, _segments(Path(path), opened))
 
 
 def read(path: str | Path, labels=None) -> Recording:
@@ -79,10 +143,13 @@ def read(path: str | Path, labels=None) -> Recording:
 
     path = Path(path)
     with open_wfdb_record(path) as opened:
-        names = list(opened.header.sig_name or [])
-        wanted = wanted_channels(path, names, labels)
+        segments = _segments(path, opened)
+        wanted = wanted_channels(path, _names(opened, segments), labels)
         _check_signal_lines(path, opened.header)
-        _check_length(path, opened.header)
+        if segments:
+            _check_segments(path, opened, segments)
+        else:
+            _check_length(path, opened.header)
         warnings = list(opened.warnings)
         frames = _complete_frames(path, opened.header)
         if frames is not None and frames < opened.header.sig_len:
@@ -94,7 +161,7 @@ def read(path: str | Path, labels=None) -> Recording:
         try:
             # Unsmoothed frames keep each channel at its own rate (multi-rate records, e.g. ECG x4 per frame).
             record = wfdb.rdrecord(opened.record, channel_names=wanted, physical=True, return_res=32,
-                                   smooth_frames=False, sampto=frames or None)  # fmt: skip
+                                   smooth_frames=False, sampto=frames or None, m2s=True)  # fmt: skip
         except Exception as exc:  # wfdb raises many types for damaged data files; name the record
             raise InputFileError(path, f"unreadable WFDB signals ({type(exc).__name__}: {exc})") from exc
     fs = float(record.fs)

@@ -124,6 +124,23 @@ def _wfdb(folder: Path) -> Path:
     return folder / "seed.hea"
 
 
+def _wfdb_multisegment(folder: Path) -> Path:
+    """A variable-layout multi-segment record: a layout segment, ECG alone, a gap, ECG and respiration."""
+    import wfdb
+
+    t = np.arange(640) / 64
+    wfdb.wrsamp("seed_0001", fs=64, units=["mV"], sig_name=["II"], p_signal=np.sin(t)[:, None], fmt=["16"],
+                write_dir=str(folder))  # fmt: skip
+    wfdb.wrsamp("seed_0002", fs=64, units=["mV", "NU"], sig_name=["II", "RESP"], fmt=["16", "16"],
+                p_signal=np.stack([np.sin(t), np.cos(t / 8)], 1), write_dir=str(folder))  # fmt: skip
+    (folder / "seed_layout.hea").write_text(
+        "seed_layout 2 64 0\n~ 0 200/mV 16 0 0 0 0 II\n~ 0 200/NU 16 0 0 0 0 RESP\n"
+    )
+    (folder / "seed.hea").write_text("seed/4 2 64 1344 10:30:00 20/07/1989\nseed_layout 0\nseed_0001 640\n~ 64\n"
+                                     "seed_0002 640\n")  # fmt: skip
+    return folder / "seed.hea"
+
+
 def _clock(seconds: float) -> str:
     m, s = divmod(seconds, 60)
     return f"{int(m)}:{s:06.3f}"
@@ -270,6 +287,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("edf", _edf, _read_recording),
         ReaderCase("edf+d", _edf_plus_d, _read_recording),
         ReaderCase("wfdb-header", _wfdb, _read_recording),
+        ReaderCase("wfdb-multisegment", _wfdb_multisegment, _read_recording),
         ReaderCase("slpdb-rr", _rr, _read_recording),
         ReaderCase("csv", _csv, _read_recording),
         ReaderCase("csv-beats", _csv_beats, _read_recording),
