@@ -18,6 +18,10 @@ part of the model: saved in our model folders, inferred for published-format fol
   original: 1200 epochs = 10 h). Longer nights are staged in windows that overlap by ``overlap_epochs`` and are
   stitched (``inference.windows``). ``pad``: shorter nights (and the last window) are zero-padded to the full window
   before normalisation, as the model saw them in training (the original: every night padded to 10 h).
+  ``stitching``: which window scores an epoch that several windows hold. ``central``: the one in which it lies
+  farthest from an edge. ``first``: the first window keeps all its epochs, as the original, which stages only the
+  first 10 h of a longer night, scores them (so those epochs equal the original's); later epochs go to the later
+  window in which they are most central.
 - ``sample_order``: ``time`` (every signal reaches the model in time order; ours, and how the published models were
   trained) or ``original-predict``, which reproduces a flaw of the original's prediction path for bit-for-bit
   comparisons: it joins the signals' grids in the order the signals were asked for without sorting, so when the
@@ -52,6 +56,7 @@ CHOICES = {
     "scaling": ("units", "range"),
     "normalisation": ("zscore", "zscore-window", "causal", "none"),
     "sample_order": ("time", "original-predict"),
+    "stitching": ("central", "first"),
 }
 # The grid each resampling mode writes into a store (``ingest --resample``): linear reproduces the original.
 STORE_GRID = {"soxr": "start", "linear": "end"}
@@ -67,6 +72,7 @@ class InputContract:
     overlap_epochs: int = 0
     pad: bool = False
     sample_order: str = "time"
+    stitching: str = "central"
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():
@@ -107,6 +113,8 @@ class InputContract:
         window = "whole night" if self.window_epochs is None else f"{self.window_epochs}-epoch windows"
         if self.window_epochs is not None and self.overlap_epochs:
             window += f" overlapping by {self.overlap_epochs}"
+        if self.window_epochs is not None and self.stitching == "first":
+            window += " (the first window's epochs from it)"
         if self.window_epochs is not None and self.pad:
             window += ", zero-padded"
         order = "" if self.sample_order == "time" else ", samples in the original's predict order"
@@ -116,7 +124,7 @@ class InputContract:
 
 OURS = InputContract()
 # The original's path from EDF to logits (verified against its end-to-end outputs, tests/inference/test_end_to_end.py).
-PUBLISHED = InputContract("linear", "end", "range", "zscore-window", 1200, 240, True)
+PUBLISHED = InputContract("linear", "end", "range", "zscore-window", 1200, 240, True, stitching="first")
 
 
 def contract_for_store(resample_mode: str, normalisation: str = "zscore") -> InputContract:

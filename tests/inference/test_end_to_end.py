@@ -157,6 +157,10 @@ def test_window_spans_cover_the_night_and_each_epoch_is_scored_where_it_is_most_
     spans = window_spans(1680, 1200, 240)
     owners = window_owners(1680, spans)
     assert owners[:840].tolist() == [0] * 840 and owners[840:].tolist() == [1] * 840  # the seam mid-overlap
+    owners = window_owners(1680, spans, "first")  # the original scores the first 10 h from the first window
+    assert owners[:1200].tolist() == [0] * 1200 and owners[1200:].tolist() == [1] * 480
+    owners = window_owners(3000, window_spans(3000, 1200, 240), "first")
+    assert (owners[:1200] == 0).all() and (owners[1200:1980] == 1).all() and (owners[1980:] == 2).all()
     assert window_spans(50, None) == [(0, 50)]
 
 
@@ -170,15 +174,32 @@ def long_night(tmp_path_factory):
     return write_edf(tmp_path_factory.mktemp("long") / "long.edf", channels, datetime(2023, 1, 1, 20, 0))
 
 
-def test_a_14_hour_night_is_staged_in_overlapping_windows_with_sane_seams(long_night, cardio):
-    hyp = stage(long_night, cardio, signals="ECG,THX")
-    assert hyp.n_epochs == 1680
-    assert np.isfinite(hyp.probabilities).all() and np.allclose(hyp.probabilities.sum(1), 1, atol=1e-5)
+@pytest.fixture(scope="module")
+def long_night_windows(long_night, cardio):
+    """The logits of the long night's two 10-h windows, each run alone: the first is what the original computes."""
     prepared = prepare_recording(long_night, ("ECG", "THX"), contract=PUBLISHED)
     first = predict_logits(cardio, {k: v[: 1200 * (v.shape[0] // 1680)] for k, v in prepared.signals.items()},
                            1200, PUBLISHED)  # fmt: skip
     second = predict_logits(cardio, {k: v[480 * (v.shape[0] // 1680) :] for k, v in prepared.signals.items()},
                             1200, PUBLISHED)  # fmt: skip
+    return first, second
+
+
+def test_a_14_hour_night_keeps_the_originals_first_10_hours(long_night, cardio, long_night_windows):
+    """The original stages only the first 10 h of a longer night: those epochs equal its window's, the rest come
+    from the next window."""
+    first, second = long_night_windows
+    hyp = stage(long_night, cardio, signals="ECG,THX")
+    assert hyp.n_epochs == 1680
+    assert np.isfinite(hyp.probabilities).all() and np.allclose(hyp.probabilities.sum(1), 1, atol=1e-5)
+    stitched = torch.from_numpy(hyp.probabilities)
+    assert torch.allclose(stitched[:1200], torch.softmax(first, -1), atol=1e-5)
+    assert torch.allclose(stitched[1200:], torch.softmax(second[720:], -1), atol=1e-5)
+
+
+def test_central_stitching_of_a_14_hour_night_has_sane_seams(long_night, cardio, long_night_windows):
+    first, second = long_night_windows
+    hyp = stage(long_night, cardio, signals="ECG,THX", contract={"stitching": "central"})
     stitched = torch.log(torch.from_numpy(hyp.probabilities))
     # Each half comes from its own window, unchanged; the seam is in the middle of the overlap.
     assert torch.allclose(torch.softmax(stitched[:840], -1), torch.softmax(first[:840], -1), atol=1e-5)

@@ -56,8 +56,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--contract", action="append", default=[], metavar="FIELD=VALUE",
                    help="override the model's input contract (experts; warned): resample=soxr|linear, grid=start|end, "
                         "scaling=units|range, normalisation=zscore|zscore-window|causal|none, window_epochs=N|none, "
-                        "overlap_epochs=N, pad=true|false, sample_order=time|original-predict (repeatable; see "
-                        "docs/models.md)")  # fmt: skip
+                        "overlap_epochs=N, pad=true|false, sample_order=time|original-predict, stitching=central|first "
+                        "(repeatable; see docs/models.md)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,8 @@ Windows: a model with ``window_epochs`` sees at most that many epochs at once. A
 of that length, starting every ``window - overlap`` epochs, the last one ending with the night; each window is
 normalised and run on its own, and every epoch takes its logits from the window in which it lies farthest from
 a window edge (ties: the earlier window), so that no epoch is scored near the edge of its window when another
-window holds it more centrally. With ``pad``, a night (or window) shorter than the window is zero-padded to the
+window holds it more centrally; with ``contract.stitching == "first"`` (published checkpoints) the first window
+keeps all its epochs, which then equal what the original computes for the first 10 h of a longer night. With ``pad``, a night (or window) shorter than the window is zero-padded to the
 full window before normalisation, and the padded epochs are dropped from the output.
 
 Quality gating: with ``usable`` (bool per epoch and signal), a signal is left out of the epoch mixer exactly in the
@@ -38,13 +39,16 @@ def window_spans(n_epochs: int, window: int | None, overlap: int = 0) -> list[tu
     return [(a, a + window) for a in starts]
 
 
-def window_owners(n_epochs: int, spans: list[tuple[int, int]]) -> np.ndarray:
-    """For each epoch, the index of the span in which it lies farthest from an edge (ties: the earlier span)."""
+def window_owners(n_epochs: int, spans: list[tuple[int, int]], stitching: str = "central") -> np.ndarray:
+    """For each epoch, the index of the span in which it lies farthest from an edge (ties: the earlier span); with
+    ``stitching="first"`` the first span owns all its epochs (as the original scores the first window alone)."""
     epochs = np.arange(n_epochs)
     margin = np.full((len(spans), n_epochs), -1, dtype=np.int64)
     for i, (a, b) in enumerate(spans):
         inside = (epochs >= a) & (epochs < b)
         margin[i, inside] = np.minimum(epochs[inside] - a, b - 1 - epochs[inside])
+    if stitching == "first":
+        margin[0, : spans[0][1]] = n_epochs  # beyond any other window's margin
     return margin.argmax(axis=0)  # argmax takes the first of equal margins
 
 
@@ -75,7 +79,7 @@ def predict_logits(net: nn.Module, signals: dict[str, np.ndarray], n_epochs: int
     (``usable``: {name: bool [E]} for quality gating). The forward passes keep their buffers in the heap
     (``models.allocator``)."""
     spans = window_spans(n_epochs, contract.window_epochs, contract.overlap_epochs)
-    owners = window_owners(n_epochs, spans)
+    owners = window_owners(n_epochs, spans, contract.stitching)
     out = torch.full((n_epochs, net.num_classes), float("nan"))
     for i, (a, b) in enumerate(spans):
         length = b - a
