@@ -1,7 +1,15 @@
 import pytest
 
 from wav2sleep.errors import ConfigError
-from wav2sleep.signals import EPOCH_SECONDS, SIGNALS, parse_signals, pick_channel, sampling_rate, signal_spec
+from wav2sleep.signals import (
+    EPOCH_SECONDS,
+    SIGNALS,
+    parse_signals,
+    pick_channel,
+    sampling_rate,
+    signal_spec,
+    words_notes,
+)
 
 # The reference's union alias table (reference.md s.1.2): every alias must resolve to its signal.
 REFERENCE_ALIASES = {
@@ -52,3 +60,28 @@ def test_parse_signals_forms():
         parse_signals(" , ")
     with pytest.raises(ConfigError):
         signal_spec("ecg")
+
+
+# Channel lists as PSG systems label them (vendor exports, AASM derivations), none matching an alias.
+@pytest.mark.parametrize(
+    "labels, expected",
+    [(["ECG1-ECG2", "ECG Rate", "SpO2", "Pulse"], {"ECG": "ECG1-ECG2"}),
+     (["EKG II", "Effort THO", "Effort ABD", "SUM", "Flow"], {"ECG": "EKG II", "THX": "Effort THO", "ABD": "Effort ABD"}),
+     (["RIP Thorax", "RIP Abdom", "PPG Pleth", "Pulse Rate"], {"THX": "RIP Thorax", "ABD": "RIP Abdom", "PPG": "PPG Pleth"}),
+     (["EOG E1-M2", "EOG E2-M1", "C3-M2", "Chin"], {"EOG-L": "EOG E1-M2", "EOG-R": "EOG E2-M1"}),
+     (["LOC-A2", "ROC-A1", "Resp chest"], {"EOG-L": "LOC-A2", "EOG-R": "ROC-A1", "THX": "Resp chest"}),
+     (["E1-E2", "Thermistor"], {}),  # a bipolar EOG names both sides: neither is guessed; no belt in a thermistor
+     (["ECG I", "ECG III"], {}),  # two candidates: ambiguous, none taken
+     (["ECG", "ECG II"], {"ECG": "ECG"})],  # an alias always wins over words
+)  # fmt: skip
+def test_channels_are_taken_by_the_words_of_their_labels_only_when_unambiguous(labels, expected):
+    picked = {s: pick_channel(labels, s) for s in ("ECG", "PPG", "ABD", "THX", "EOG-L", "EOG-R")}
+    assert {s: label for s, label in picked.items() if label is not None} == expected
+
+
+def test_a_channel_taken_by_its_words_is_reported_unless_named():
+    picked = {"ECG": "EKG II", "THX": "Thor"}
+    assert words_notes(picked) == ["ECG: channel 'EKG II' taken by the words in its name (no alias matched; check it "
+                                   "is the ECG)"]  # fmt: skip
+    assert words_notes(picked, {"ECG": "EKG II"}) == []
+    assert words_notes({"IBI": "EKG"}) == []  # beats detected in an ECG alias: derived, not guessed

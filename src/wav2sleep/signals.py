@@ -7,6 +7,7 @@ beat-to-beat interval series (seconds) as an evenly sampled tachogram, for weara
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ __all__ = [
     "parse_signals",
     "pick_channel",
     "is_alias",
+    "picked_by_words",
+    "words_notes",
     "sampling_rate",
 ]
 
@@ -108,8 +111,9 @@ def pick_channel(labels: Sequence[str], signal: str, override: str | None = None
     """The channel label in ``labels`` to use for ``signal``, or ``None``.
 
     ``override`` (an exact label, compared case-insensitively) wins. Otherwise the signal's aliases are tried in
-    catalogue order, case- and whitespace-insensitively, so the canonical name is preferred over its aliases; then,
-    for a signal that can be derived (IBI), those of the signal it is derived from (ECG).
+    catalogue order, case- and whitespace-insensitively, so the canonical name is preferred over its aliases; then
+    the one label whose words name this signal alone (``_WORDS``; ``picked_by_words`` tells callers to say so);
+    then, for a signal that can be derived (IBI), the channel of the signal it is derived from (ECG).
     """
     by_norm: dict[str, str] = {}
     for label in labels:
@@ -124,7 +128,50 @@ def pick_channel(labels: Sequence[str], signal: str, override: str | None = None
         found = by_norm.get(_norm(alias))
         if found is not None:
             return found
+    by_words = [label for label in labels if _words_name(label) == {signal}]
+    if len(by_words) == 1:
+        return by_words[0]
     return pick_channel(labels, spec.derived_from) if spec.derived_from else None
+
+
+# Words in the labels PSG systems write besides the aliases (derivations, vendor names: "ECG1-ECG2", "EKG II",
+# "Effort THO", "RIP Abdom", "EOG E1-M2", "LOC-A2"). A label is taken by its words only when no alias matches, when
+# its words name one signal alone (a bipolar "E1-E2" names both EOGs: neither) and when it is the only such label.
+_WORDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "ECG": (("ecg", "ekg"), frozenset()),
+    "PPG": (("pleth", "ppg"), frozenset()),
+    "ABD": (("abd",), frozenset()),
+    "THX": (("thor", "tho", "thx", "chest"), frozenset({"tho", "thx", "chest"})),
+    "EOG-L": (("e1", "loc", "leog", "eogl"), frozenset({"e1", "loc", "leog", "eogl"})),
+    "EOG-R": (("e2", "roc", "reog", "eogr"), frozenset({"e2", "roc", "reog", "eogr"})),
+}  # signal -> (word prefixes, words that must match whole)
+_NOT_A_WAVEFORM = frozenset({"rate", "hr", "bpm", "pulse", "sum", "flow", "rr", "artifact", "artefact", "spo2", "sat"})
+
+
+def _words_name(label: str) -> set[str]:
+    """The signals whose words ``label`` holds (none for a rate, a sum or another derived channel)."""
+    words = [w for w in re.split(r"[^a-z0-9]+", label.lower()) if w]
+    if _NOT_A_WAVEFORM.intersection(words):
+        return set()
+    named = set()
+    for signal, (prefixes, whole) in _WORDS.items():
+        if any(w in whole or (w.startswith(p) and p not in whole) for w in words for p in prefixes):
+            named.add(signal)
+    if "eog" in words and not named & {"EOG-L", "EOG-R"}:  # "EOG Left", "EOG R"
+        named |= {"EOG-L"} if {"l", "left"} & set(words) else {"EOG-R"} if {"r", "right"} & set(words) else set()
+    return named
+
+
+def picked_by_words(label: str, signal: str) -> bool:
+    """Whether ``pick_channel`` took ``label`` for ``signal`` by the words in it rather than by an alias."""
+    spec = signal_spec(signal)
+    return not is_alias(label, signal) and not (spec.derived_from and is_alias(label, spec.derived_from))
+
+
+def words_notes(picked: dict[str, str], overrides: dict[str, str] | None = None) -> list[str]:
+    """A warning for each channel in ``picked`` (signal -> label) taken by the words in its name, not given."""
+    return [f"{signal}: channel {label!r} taken by the words in its name (no alias matched; check it is the {signal})"
+            for signal, label in picked.items() if signal not in (overrides or {}) and picked_by_words(label, signal)]  # fmt: skip
 
 
 def is_alias(label: str, signal: str) -> bool:

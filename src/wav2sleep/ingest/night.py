@@ -12,7 +12,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import read_annotation
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
-from wav2sleep.signals import EPOCH_SECONDS, pick_channel
+from wav2sleep.signals import EPOCH_SECONDS, pick_channel, words_notes
 from wav2sleep.store import Night
 
 __all__ = ["IngestedNight", "ingest_night", "DEFAULT_SIGNALS", "read_stage_events"]
@@ -69,7 +69,7 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         raise InputFileError(source.recording, "no usable signal channel", field="channels",
                              expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
     recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
-    warnings = [*recording.warnings, *(events.warnings if events is not None else [])]
+    warnings = [*words_notes(picked), *recording.warnings, *(events.warnings if events is not None else [])]
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
         raise InputFileError(source.recording, "recording shorter than one 30-s epoch",
