@@ -78,6 +78,8 @@ def test_folders_are_searched_and_wfdb_companions_are_not_inputs(tmp_path, capsy
     shutil.copytree(shared_data / "wfdb_excerpts", src / "wfdb")
     shutil.copy(recording, src / "night.edf")
     (src / "night.hypnogram.csv").write_text("stage\nW\n")  # our own output format: not a recording
+    (src / "night-scoring.csv").write_text("Epoch;Sleep Stage\n1;W\n")  # a scorer's: not a recording either
+    (src / "night-events.csv").write_text("onset,duration,description\n0,30,Sleep stage W\n")  # MNE's annotations
     code, stdout, stderr = _run(capsys, src, "--model", model, "--out", tmp_path / "out", "--formats", "json",
                                 "--signals", "ECG")  # fmt: skip
     staged = {line.split(":")[0] for line in stdout.splitlines() if " epochs, TST" in line}

@@ -6,7 +6,7 @@ import pytest
 from wav2sleep.errors import InputFileError
 from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.io.annotations import NSRR_XML, scoring_beside
-from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
+from wav2sleep.io.hypnogram_csv import is_hypnogram_table, read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.stage_events import StageEvents, epochs_from_events
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
@@ -191,3 +191,14 @@ def test_hypnogram_csv_errors_name_the_line_or_the_header(tmp_path, text, messag
     path.write_bytes(text.encode("latin-1"))
     with pytest.raises(InputFileError, match=message):
         read_hypnogram_csv(path)
+
+
+@pytest.mark.parametrize(
+    "header, scoring",
+    [("Epoch,Sleep Stage", True), ("onset,duration,description", True), ("stage", True),
+     ("time,ECG,stage", False), ("Time (s);ECG;Stage", False), ("time,ECG,THX", False)],
+)  # fmt: skip
+def test_a_table_with_a_stage_column_and_no_time_column_is_a_scoring(tmp_path, header, scoring):
+    path = tmp_path / "t.csv"
+    path.write_text(header + "\n")
+    assert is_hypnogram_table(path) is scoring

@@ -25,7 +25,7 @@ from wav2sleep.io.text import text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
 
-__all__ = ["read_hypnogram_csv"]
+__all__ = ["read_hypnogram_csv", "is_hypnogram_table"]
 
 _STAGE_COLUMNS = ("description", "label", "annotation", "hypnogram")  # besides any name containing "stage"
 
@@ -50,6 +50,23 @@ def _is_header(row: list[str]) -> bool:
     except ValueError:
         return True
     return False
+
+
+def is_hypnogram_table(path: str | Path) -> bool:
+    """True for a ``.csv`` whose header names a stage column and no time column: a scoring, not a recording (a table
+    of signals with a stage column has a time column). Only the first line is read."""
+    from wav2sleep.io.tabular import TIME_COLUMNS
+
+    if Path(path).suffix.lower() != ".csv":
+        return False
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            first = fh.readline(65536)
+    except OSError:
+        return False
+    names = [c.strip().lower() for c in next(csv.reader([first], delimiter=_delimiter(first)), [])]
+    named_stage = any("stage" in n or n in _STAGE_COLUMNS for n in names)
+    return named_stage and not any(n.split("(")[0].split("[")[0].strip() in TIME_COLUMNS for n in names)
 
 
 def _stage_column(path: Path, header: list[str]) -> int:

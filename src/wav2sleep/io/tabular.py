@@ -151,7 +151,11 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
     """(time column, sampling rate, start) of a table of samples."""
     name = _time_column(columns)
     if name is None:
-        raise InputFileError(path, "no time column", field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
+        from wav2sleep.io.hypnogram_csv import is_hypnogram_table
+
+        problem = "no time column" + (" (a hypnogram? compare with it through --reference)"
+                                      if is_hypnogram_table(path) else "")  # fmt: skip
+        raise InputFileError(path, problem, field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
                              found=", ".join(columns))  # fmt: skip
     t, start = _seconds(path, name, columns[name])
     if t.size < 2:
