@@ -105,3 +105,28 @@ def test_the_input_contract_travels_with_the_model(tmp_path):
     assert load_model(old).contract == InputContract(normalisation="causal")
     with pytest.warns(UserWarning, match=r"overridden by load_model.*window_epochs: None -> 100"):
         assert load_model(old, contract={"window_epochs": 100}).contract.window_epochs == 100
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [(lambda c: c["epoch_mixer"].pop("layers"), r"epoch_mixer\.layers missing"),
+     (lambda c: c.pop("sequence_mixer"), "sequence_mixer missing or not a mapping"),
+     (lambda c: c["epoch_mixer"].update(layers="two"), r"epoch_mixer\.layers must be a whole number, got 'two'"),
+     (lambda c: c["epoch_mixer"].update(dropout="0.1"), r"epoch_mixer\.dropout must be a number"),
+     (lambda c: c["signal_encoders"].update(signal_map=["ECG"]), "signal_map must be a mapping"),
+     (lambda c: c.update(num_classes="4"), "num_classes must be a whole number"),
+     (lambda c: c["epoch_mixer"].update(nhead=7), "no model can be built from it .AssertionError"),
+     (lambda c: c.update(num_classes=5), r"2 tensors of another shape, e\.g\. classifier\.weight \(file \[4, 128\], "
+                                         r"config \[5, 128\]\)")],
+)  # fmt: skip
+def test_a_published_config_that_is_wrong_is_one_line_naming_the_field(tmp_path, edit, message):
+    """A published folder whose config.yaml was edited by hand or written by another version of the original."""
+    config = yaml.safe_load((CARDIO / "config.yaml").read_text())
+    edit(config)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    shutil.copy(CARDIO / "state_dict.pth", tmp_path / "state_dict.pth")
+    with pytest.raises(ModelLoadError, match=message) as caught:
+        load_model(tmp_path)
+    assert "\n" not in str(caught.value) and (
+        "config.yaml" in str(caught.value) or "state_dict.pth" in str(caught.value)
+    )

@@ -122,6 +122,9 @@ class Prefetcher:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            # Waits for a task the helper is running (one preparation at most): shutdown(wait=False) leaves the
+            # pool's manager thread running into interpreter exit, where it can die with OSError (EBADF) and
+            # print its traceback (CPython gh-132969, bpo-39104).
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
         self._pending.clear()

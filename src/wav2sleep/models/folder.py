@@ -61,34 +61,73 @@ def resolve_model_folder(source: str | Path, *, revision: str | None = None, cac
     return folder
 
 
+_REQUIRED = object()
+
+
+def _field(config: dict[str, Any], section: str, key: str, kind: type, default: Any = _REQUIRED) -> Any:
+    """``config[section][key]`` as ``kind``; a missing or ill-typed field is a ``ModelLoadError`` naming it."""
+    part = config.get(section)
+    if not isinstance(part, dict):
+        raise ModelLoadError(f"published config: {section} missing or not a mapping")
+    if key not in part:
+        if default is _REQUIRED:
+            raise ModelLoadError(f"published config: {section}.{key} missing")
+        return default
+    value = part[key]
+    if kind in (int, float):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and (kind is float or float(value).is_integer()):
+            return kind(value)
+    elif isinstance(value, kind):
+        return value
+    wanted = {int: "a whole number", float: "a number", bool: "true or false", str: "text", dict: "a mapping"}[kind]
+    raise ModelLoadError(f"published config: {section}.{key} must be {wanted}, got {value!r}")
+
+
 def spec_from_published(config: dict[str, Any]) -> dict[str, Any]:
     """Our spec from a published Hydra config (``_target_`` names of the original code), with the original's input
-    contract (linear resampling on its grid, range scaling, z-score over zero-padded 10-h windows)."""
+    contract (linear resampling on its grid, range scaling, z-score over zero-padded 10-h windows). A field that is
+    missing or of the wrong kind is a ``ModelLoadError`` naming it."""
     if config.get("_target_") != PUBLISHED_TARGET:
         raise ModelLoadError(f"unsupported _target_ {config.get('_target_')!r}; supported: {PUBLISHED_TARGET}")
-    enc, mix, seq = config["signal_encoders"], config["epoch_mixer"], config["sequence_mixer"]
-    if enc.get("norm", "instance") == "batch" and enc.get("causal"):
+    signal_map = _field(config, "signal_encoders", "signal_map", dict)
+    if not signal_map or not all(isinstance(k, str) and isinstance(v, str) for k, v in signal_map.items()):
+        raise ModelLoadError(f"published config: signal_encoders.signal_map must map signal names to encoder names, "
+                             f"got {signal_map!r}")  # fmt: skip
+    if not isinstance(config.get("num_classes"), int) or isinstance(config.get("num_classes"), bool):
+        raise ModelLoadError(f"published config: num_classes must be a whole number, got {config.get('num_classes')!r}")
+
+    def enc(key: str, kind: type, default: Any = _REQUIRED) -> Any:
+        return _field(config, "signal_encoders", key, kind, default)
+
+    def mix(key: str, kind: type, default: Any = _REQUIRED) -> Any:
+        return _field(config, "epoch_mixer", key, kind, default)
+
+    def seq(key: str, kind: type, default: Any = _REQUIRED) -> Any:
+        return _field(config, "sequence_mixer", key, kind, default)
+
+    if enc("norm", str, "instance") == "batch" and enc("causal", bool, False):
         raise ModelLoadError("causal encoders with batch norm are not supported")
     return {
         "architecture": "Wav2Sleep",
         "name": "published",
-        "contract": {**PUBLISHED.to_dict(), **({"normalisation": "causal"} if enc.get("causal") else {})},
+        "contract": {**PUBLISHED.to_dict(), **({"normalisation": "causal"} if enc("causal", bool, False) else {})},
         "params": {
-            "signal_map": dict(enc["signal_map"]),
-            "num_classes": int(config["num_classes"]),
-            "feature_dim": int(enc.get("feature_dim", 128)),
-            "encoder": {"norm": enc.get("norm", "instance"), "act": enc.get("activation", "gelu"),
-                        "causal": bool(enc.get("causal", False)), "chunk_causal": bool(enc.get("chunk_causal", False)),
-                        "initial_channels": int(enc.get("initial_channels", 16)),
-                        "max_channels": int(enc.get("max_channels", 128)),
-                        "residual": bool(enc.get("use_residual", True)),
-                        "output_norm": bool(enc.get("output_norm", False))},
-            "epoch_mixer": {"layers": int(mix["layers"]), "nhead": int(mix["nhead"]), "dim_ff": int(mix["dim_ff"]),
-                            "dropout": float(mix["dropout"]), "activation": mix.get("activation", "gelu")},
-            "sequence_mixer": {"kernel_size": int(seq["kernel_size"]), "num_dilations": int(seq["num_dilations"]),
-                               "num_layers": int(seq["num_layers"]), "dropout": float(seq["dropout"]),
-                               "norm": seq.get("norm", "layer"), "activation": seq.get("activation", "gelu"),
-                               "causal": bool(seq.get("causal", False))},
+            "signal_map": dict(signal_map),
+            "num_classes": config["num_classes"],
+            "feature_dim": enc("feature_dim", int, 128),
+            "encoder": {"norm": enc("norm", str, "instance"), "act": enc("activation", str, "gelu"),
+                        "causal": enc("causal", bool, False), "chunk_causal": enc("chunk_causal", bool, False),
+                        "initial_channels": enc("initial_channels", int, 16),
+                        "max_channels": enc("max_channels", int, 128),
+                        "residual": enc("use_residual", bool, True),
+                        "output_norm": enc("output_norm", bool, False)},
+            "epoch_mixer": {"layers": mix("layers", int), "nhead": mix("nhead", int), "dim_ff": mix("dim_ff", int),
+                            "dropout": mix("dropout", float), "activation": mix("activation", str, "gelu")},
+            "sequence_mixer": {"kernel_size": seq("kernel_size", int), "num_dilations": seq("num_dilations", int),
+                               "num_layers": seq("num_layers", int), "dropout": seq("dropout", float),
+                               "norm": seq("norm", str, "layer"), "activation": seq("activation", str, "gelu"),
+                               "causal": seq("causal", bool, False)},
         },
     }  # fmt: skip
 
@@ -107,7 +146,10 @@ def read_spec(folder: Path) -> tuple[dict[str, Any], Path]:
     if not isinstance(config, dict):
         raise ModelLoadError(f"{config_path}: expected a mapping")
     if "_target_" in config:
-        return spec_from_published(config), folder / PUBLISHED_WEIGHTS
+        try:
+            return spec_from_published(config), folder / PUBLISHED_WEIGHTS
+        except ModelLoadError as exc:
+            raise ModelLoadError(f"{config_path}: {exc}") from None
     if config.get("format") == FORMAT:
         return config, folder / WEIGHTS
     raise ModelLoadError(f"{config_path}: neither a wav2sleep ({FORMAT}) nor a published (_target_) config")

@@ -57,11 +57,21 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
         model = build(spec)
     except ConfigError as exc:
         raise ModelLoadError(f"{config_path}: {exc}") from exc
+    except (ValueError, TypeError, AssertionError) as exc:  # what torch's layers raise for impossible sizes
+        raise ModelLoadError(f"{config_path}: no model can be built from it ({type(exc).__name__}: {exc})") from exc
     state = _read_weights(weights)
+    own = model.state_dict()
+    wrong = [f"{k} (file {list(v.shape)}, config {list(own[k].shape)})" for k, v in state.items()
+             if k in own and hasattr(v, "shape") and tuple(v.shape) != tuple(own[k].shape)]  # fmt: skip
+    if wrong:
+        raise ModelLoadError(f"{weights}: weights do not fit {config_path.name}: {len(wrong)} tensors of another "
+                             f"shape, e.g. {'; '.join(wrong[:2])}")  # fmt: skip
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
-    except RuntimeError as exc:  # shape mismatches
-        raise ModelLoadError(f"{weights}: weights do not fit {config_path.name} ({str(exc)[:300]})") from exc
+    except RuntimeError as exc:  # anything else load_state_dict refuses; one line
+        raise ModelLoadError(
+            f"{weights}: weights do not fit {config_path.name} ({' '.join(str(exc).split())[:300]})"
+        ) from exc
     if missing or unexpected:
         raise ModelLoadError(
             f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
