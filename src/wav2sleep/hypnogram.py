@@ -237,8 +237,8 @@ class Hypnogram:
         if n_epochs is None:
             end = float((events.onsets + events.durations).max(initial=0))
             if not 0 <= end <= MAX_DURATION_S:  # the scoring sets the length: never allocate for an impossible one
-                raise InputFileError(path, "impossible scoring length", field="stages",
-                                     expected=f"at most {MAX_DURATION_S / 86400:g} days", found=f"{end:g} s")  # fmt: skip
+                raise InputFileError(path, "impossible scoring length", field="stages", found=f"{end:g} s",
+                                     expected=f"at most {MAX_DURATION_S / 86400:g} days")  # fmt: skip
             n_epochs = int(np.ceil(end / EPOCH_SECONDS))
         codes, more = epochs_from_events(events, n_epochs)
         return cls(codes, 5, start, scorer=Path(path).name, metadata={"warnings": warnings + more})

@@ -5,8 +5,9 @@ of that length, starting every ``window - overlap`` epochs, the last one ending 
 normalised and run on its own, and every epoch takes its logits from the window in which it lies farthest from
 a window edge (ties: the earlier window), so that no epoch is scored near the edge of its window when another
 window holds it more centrally; with ``contract.stitching == "first"`` (published checkpoints) the first window
-keeps all its epochs, which then equal what the original computes for the first 10 h of a longer night. With ``pad``, a night (or window) shorter than the window is zero-padded to the
-full window before normalisation, and the padded epochs are dropped from the output.
+keeps all its epochs, which then equal what the original computes for the first 10 h of a longer night. With
+``pad``, a night (or window) shorter than the window is zero-padded to the full window before normalisation, and
+the padded epochs are dropped from the output.
 
 Quality gating: with ``usable`` (bool per epoch and signal), a signal is left out of the epoch mixer exactly in the
 epochs where it is unusable (padded epochs count as usable, as the model saw them in training). A window in which no

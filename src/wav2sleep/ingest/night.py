@@ -55,11 +55,16 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         else:
             reason = "a folder, not a recording file" if path.is_dir() else "not found"
         raise InputFileError(path, f"recording is {reason}" + (" (annotation present)" if source.annotation else ""))
-    events = None
-    if source.annotation is not None:
+    events, notes = None, []
+    if source.annotation == path:  # the recording's own EDF+ annotations: stages if they hold any, else unscored
+        try:
+            events = read_stage_events(source)
+        except InputFileError as exc:
+            notes.append(f"its own EDF+ annotations were not read as stages: {exc}")
+        if events is not None and events.codes.size == 0:
+            events = None
+    elif source.annotation is not None:
         events = read_stage_events(source)
-        if source.annotation == path and events.codes.size == 0:
-            events = None  # the recording's own EDF+ annotations: no stage among them, the night is unscored
     if events is None and require_stages:
         raise InputFileError(source.recording, "no stage annotation found for this recording")
     labels = channel_labels(source.recording)
@@ -69,7 +74,7 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         raise InputFileError(source.recording, "no usable signal channel", field="channels",
                              expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
     recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
-    warnings = [*words_notes(picked), *recording.warnings, *(events.warnings if events is not None else [])]
+    warnings = [*notes, *words_notes(picked), *recording.warnings, *(events.warnings if events is not None else [])]
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
         raise InputFileError(source.recording, "recording shorter than one 30-s epoch",

@@ -1,9 +1,10 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
-Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, a plain hypnogram CSV, and
-EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the
-reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out, naming the
-file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference auto``.
+Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, a hypnogram
+CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation``
+picks the reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out,
+naming the file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference
+auto``.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def _sleep_edf_hypnogram(recording: Path) -> Path | None:
 def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
     ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.hypnogram.csv`` (not one this
-    tool wrote), ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when there is none."""
+    tool wrote), ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when
+    there is none."""
     recording = Path(recording)
     for suffix, fmt in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)

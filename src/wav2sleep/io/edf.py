@@ -48,8 +48,8 @@ REPAIRED_RANGE = (-3.28, 3.28)
 MAX_GAP_S = 24 * 3600.0
 MAX_GAP_RATIO = 10.0
 ANNOTATIONS = "EDF Annotations"
-# Problems no other reader can get past either (or that a library would read into garbage): no second attempt.
 ONLY_ANNOTATIONS = "no signal to read: the file holds only EDF+ annotations (a hypnogram or an event list?)"
+# Problems no other reader can get past either (or that a library would read into garbage): no second attempt.
 _FINAL = ("empty file", "cannot read file", "record duration must be a positive number of seconds",
           "impossible samples per record", ONLY_ANNOTATIONS)  # fmt: skip
 

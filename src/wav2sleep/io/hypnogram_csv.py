@@ -133,10 +133,10 @@ def _onset(text: str) -> tuple[str, float | datetime]:
     except ValueError:
         pass
     try:
-        return "time of day", datetime.combine(datetime(2000, 1, 1), time.fromisoformat(text))
+        value, kind = datetime.combine(datetime(2000, 1, 1), time.fromisoformat(text)), "time of day"
     except ValueError:
-        value = datetime.fromisoformat(text)
-        return ("date-time with a time zone" if value.tzinfo else "date-time"), value
+        value, kind = datetime.fromisoformat(text), "date-time"
+    return (f"{kind} with a time zone" if value.tzinfo else kind), value
 
 
 def _events(path: Path, rows, onset_column: int, duration_column: int | None, column: int) -> StageEvents:
@@ -161,8 +161,9 @@ def _events(path: Path, rows, onset_column: int, duration_column: int | None, co
                                  expected="seconds or a clock time; seconds",
                                  found=repr(f"{onset_text},{duration_text}"[:60])) from None  # fmt: skip
         if kinds and kind != kinds[0]:
-            raise InputFileError(path, f"onsets mix kinds of time ({kinds[0]}s and {kind}s)", field=where,
-                                 expected=f"a {kinds[0]} like the first stage's", found=repr(onset_text))  # fmt: skip
+            raise InputFileError(path, "onsets mix kinds of time", field=where,
+                                 expected=f"a {kinds[0]}, like the first stage's onset",
+                                 found=f"a {kind}, {onset_text.strip()!r}")  # fmt: skip
         kinds.append(kind)
         onsets.append(onset)
         durations.append(duration)
