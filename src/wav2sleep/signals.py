@@ -8,7 +8,7 @@ beat-to-beat interval series (seconds) as an evenly sampled tachogram, for weara
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from wav2sleep.errors import ConfigError
@@ -20,6 +20,8 @@ __all__ = [
     "SIGNAL_NAMES",
     "signal_spec",
     "parse_signals",
+    "parse_channel_choices",
+    "check_channel_choices",
     "pick_channel",
     "is_alias",
     "picked_by_words",
@@ -101,6 +103,27 @@ def parse_signals(spec: str | Iterable[str]) -> tuple[str, ...]:
     if not names:
         raise ConfigError("no signals given")
     return names
+
+
+def parse_channel_choices(items: Iterable[str]) -> dict[str, str]:
+    """``["ECG=EKG II", ...]`` (``--channel SIGNAL=LABEL``) -> {signal: label}, each signal a known one."""
+    channels = {}
+    for item in items:
+        signal, sep, label = item.partition("=")
+        if not sep or not signal.strip() or not label.strip():
+            raise ConfigError(f"--channel takes SIGNAL=LABEL, got {item!r}")
+        channels[signal.strip()] = label.strip()
+    if channels:
+        parse_signals(list(channels))
+    return channels
+
+
+def check_channel_choices(channels: Mapping[str, str], signals: Sequence[str]) -> None:
+    """Channels chosen for signals that are not among ``signals`` are a ``ConfigError`` (a choice that would do
+    nothing)."""
+    outside = [name for name in channels if name not in signals]
+    if outside:
+        raise ConfigError(f"--channel names {', '.join(outside)}, which --signals does not keep ({', '.join(signals)})")
 
 
 def _norm(label: str) -> str:

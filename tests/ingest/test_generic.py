@@ -47,3 +47,29 @@ def test_edf_plus_scorings_sleep_edf_pairs_and_stages_inside_a_recording(tmp_pat
     for session in ("SC4001E0-PSG", "own"):
         np.testing.assert_array_equal(read_night(tmp_path / "store" / rows[session]["path"]).stages, codes)
     assert read_night(tmp_path / "store" / rows["plain"]["path"]).stages is None
+
+
+def test_a_channel_chosen_for_every_recording_is_used_and_one_without_it_fails_naming_it(tmp_path, capsys):
+    """Sleep-EDF's single horizontal EOG has no alias: ``--channel EOG-L='EOG horizontal'`` ingests it."""
+    from wav2sleep.cli.main import main
+
+    night = simulate_night(3, 0.5, eog=False, has_ppg=False, rates={"ECG": 128})
+    ecg = night.waveforms["ECG"][0]
+    eog = 0.05 * np.sin(np.arange(ecg.size * 4) / 30)
+    src = tmp_path / "sleep-edf"
+    src.mkdir()
+    start = datetime(1989, 4, 24, 22, 44)
+    write_edf(src / "a.edf", [("EOG horizontal", eog, 512, "mV"), ("Resp oro-nasal", ecg[::128], 1, "")], start)
+    write_edf(src / "b.edf", [("EEG Fpz-Cz", eog, 512, "mV")], start)
+    store = tmp_path / "store"
+    code = main(["ingest", str(src), "--out", str(store), "--signals", "EOG-L", "--channel", "EOG-L=EOG horizontal",
+                 "--workers", "1", "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    rows = {r["session"]: r for r in read_manifest(store)}
+    assert code == 1 and rows["a"]["status"] == "ok" and rows["b"]["status"] == "failed"
+    assert "channel 'EOG horizontal' for EOG-L not found" in err and "b.edf" in err
+    meta = read_night(store / rows["a"]["path"]).meta["signals"]["EOG-L"]
+    assert meta["channel"] == "EOG horizontal"
+    assert main(["ingest", str(src), "--out", str(tmp_path / "s2"), "--signals", "ECG", "--channel",
+                 "EOG-L=EOG horizontal"]) == 2  # fmt: skip
+    assert "which --signals does not keep" in capsys.readouterr().err

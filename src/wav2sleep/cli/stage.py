@@ -64,21 +64,14 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from wav2sleep.contract import parse_overrides
-    from wav2sleep.errors import ConfigError
     from wav2sleep.inference.batch import find_recordings
     from wav2sleep.inference.report import check_formats
-    from wav2sleep.signals import parse_signals
+    from wav2sleep.signals import parse_channel_choices, parse_signals
     from wav2sleep.store.atomic import check_writable
 
-    channels = {}
-    for item in args.channel:
-        signal, sep, label = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--channel takes SIGNAL=LABEL, got {item!r}")
-        channels[signal.strip()] = label.strip()
-    for names in (list(channels), args.signals):  # unknown signal names fail before the model loads
-        if names:
-            parse_signals(names)
+    channels = parse_channel_choices(args.channel)  # unknown signal names fail before the model loads
+    if args.signals:
+        parse_signals(args.signals)
     formats = [f for f in args.formats.split(",") if f]
     check_formats(formats)
     overrides = parse_overrides(args.contract)

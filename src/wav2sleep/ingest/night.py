@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from wav2sleep.contract import contract_for_store
 from wav2sleep.corpora import NightSource
 from wav2sleep.dsp import model_rate_signals
-from wav2sleep.errors import InputFileError
+from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import read_annotation
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
@@ -46,8 +46,9 @@ def _loops(path) -> bool:
 
 
 def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, resample_mode: str = "soxr",
-                 require_stages: bool = True) -> IngestedNight:  # fmt: skip
-    """Turn ``source`` into a ``Night`` at model rates; raises ``InputFileError`` naming the file on failure."""
+                 require_stages: bool = True, channels: Mapping[str, str] | None = None) -> IngestedNight:  # fmt: skip
+    """Turn ``source`` into a ``Night`` at model rates; raises ``InputFileError`` naming the file on failure.
+    ``channels`` (signal -> label) overrides the picking by name."""
     path = source.recording
     if not path.is_file():
         if path.is_symlink():
@@ -68,13 +69,22 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
     if events is None and require_stages:
         raise InputFileError(source.recording, "no stage annotation found for this recording")
     labels = channel_labels(source.recording)
-    picked = {s: pick_channel(labels, s) for s in signals}
+    channels = dict(channels or {})
+    try:
+        picked = {s: pick_channel(labels, s, channels.get(s)) for s in signals}
+    except ConfigError as exc:  # a chosen channel this recording does not have
+        raise InputFileError(source.recording, str(exc), field="channels") from None
     picked = {s: lab for s, lab in picked.items() if lab is not None}
     if not picked:
         raise InputFileError(source.recording, "no usable signal channel", field="channels",
                              expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
     recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
-    warnings = [*notes, *words_notes(picked), *recording.warnings, *(events.warnings if events is not None else [])]
+    warnings = [
+        *notes,
+        *words_notes(picked, channels),
+        *recording.warnings,
+        *(events.warnings if events is not None else []),
+    ]
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
         raise InputFileError(source.recording, "recording shorter than one 30-s epoch",

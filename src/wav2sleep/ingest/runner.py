@@ -18,7 +18,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from wav2sleep.corpora import CORPORA, NightSource, get_corpus, recognise
 from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.ingest.generic import discover_generic
 from wav2sleep.ingest.night import DEFAULT_SIGNALS, ingest_night
-from wav2sleep.signals import parse_signals
+from wav2sleep.signals import check_channel_choices, parse_signals
 from wav2sleep.store import night_path, write_night, write_text_atomic
 from wav2sleep.store.atomic import check_writable, remove_stale_temporaries
 from wav2sleep.store.manifest import STATUS_DIR, write_manifest
@@ -45,6 +45,7 @@ class IngestTask:
     signals: tuple[str, ...]
     resample_mode: str
     require_stages: bool
+    channels: tuple[tuple[str, str], ...] = ()  # (signal, label) chosen for every recording
 
 
 @dataclass
@@ -125,7 +126,7 @@ def process(task: IngestTask) -> dict:
             raise InputFileError(source.recording, "session id too long for a file name", field="session",
                                  expected=f"at most {MAX_SESSION_BYTES} bytes",
                                  found=f"{len(source.session.encode())} bytes")  # fmt: skip
-        result = ingest_night(source, task.signals, task.resample_mode, task.require_stages)
+        result = ingest_night(source, task.signals, task.resample_mode, task.require_stages, dict(task.channels))
         path = write_night(night_path(root, source.dataset, source.session), result.night)
         record.update(path=str(path.relative_to(root)), status="flagged" if result.flagged else "ok",
                       warnings="; ".join(result.warnings), signals=",".join(result.night.signals),
@@ -139,14 +140,17 @@ def process(task: IngestTask) -> dict:
 
 def ingest_folder(folder: str | Path, out: str | Path, *, dataset: str | None = None,
                   signals: Sequence[str] | str = DEFAULT_SIGNALS, workers: int | None = None, ray: str | None = None,
-                  overwrite: bool = False, resample_mode: str = "soxr", progress: bool = True) -> IngestSummary:  # fmt: skip
-    """Ingest every night of ``folder`` into the store at ``out`` and rewrite the manifest."""
+                  overwrite: bool = False, resample_mode: str = "soxr", progress: bool = True,
+                  channels: Mapping[str, str] | None = None) -> IngestSummary:  # fmt: skip
+    """Ingest every night of ``folder`` into the store at ``out`` and rewrite the manifest. ``channels`` (signal ->
+    label) overrides the picking by name in every recording."""
     folder, root = Path(folder), Path(out)
     if not folder.is_dir():
         raise InputFileError(folder, "folder not found")
     if dataset is not None:
         check_dataset_name(dataset)
     signals = parse_signals(signals)
+    check_channel_choices(channels or {}, signals)
     check_writable(root)
     from filelock import FileLock, Timeout
 
@@ -157,13 +161,25 @@ def ingest_folder(folder: str | Path, out: str | Path, *, dataset: str | None = 
         raise ConfigError(f"{root}: another wav2sleep ingest is writing to this store (lock {root / LOCK_FILE}); "
                           "run again when it has finished") from None  # fmt: skip
     try:
-        return _ingest_locked(folder, root, dataset, signals, workers, ray, overwrite, resample_mode, progress)
+        return _ingest_locked(
+            folder,
+            root,
+            dataset,
+            signals,
+            workers,
+            ray,
+            overwrite,
+            resample_mode,
+            progress,
+            tuple(sorted((channels or {}).items())),
+        )
     finally:
         lock.release()
 
 
 def _ingest_locked(folder: Path, root: Path, dataset: str | None, signals: tuple[str, ...], workers: int | None,
-                   ray: str | None, overwrite: bool, resample_mode: str, progress: bool) -> IngestSummary:  # fmt: skip
+                   ray: str | None, overwrite: bool, resample_mode: str, progress: bool,
+                   channels: tuple[tuple[str, str], ...]) -> IngestSummary:  # fmt: skip
     t0 = time.perf_counter()
     remove_stale_temporaries(root)  # only this run writes here now
     name, sources, require_stages = discover(folder, dataset)
@@ -177,7 +193,7 @@ def _ingest_locked(folder: Path, root: Path, dataset: str | None, signals: tuple
         _write_status(root, group[0], {**records[-1], "source": others})
     sources = [s for s in sources if (s.dataset, s.session) not in conflicts]
     todo = [s for s in sources if overwrite or not _done(root, s)]
-    tasks = [IngestTask(s, str(root), signals, resample_mode, require_stages) for s in todo]
+    tasks = [IngestTask(s, str(root), signals, resample_mode, require_stages, channels) for s in todo]
     workers = workers or os.cpu_count() or 1
     records += list(_run_ray(tasks, ray, workers, progress) if ray else _run_local(tasks, workers, progress))
     manifest = write_manifest(root)
