@@ -1,7 +1,7 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
-Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, a hypnogram
-CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation``
+Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB
+stage annotations (``*.st``, ``*.arousal``), a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation``
 picks the reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out,
 naming the file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference
 auto``.
@@ -19,10 +19,11 @@ from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
-__all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "ANNOTATION_READERS",
-           "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
+__all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
+           "ANNOTATION_READERS", "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
@@ -30,15 +31,17 @@ WSC_ALLSCORE = "wsc-allscore"
 HYPNOGRAM_CSV = "hypnogram-csv"
 SLPDB_AN = "slpdb-an"
 EDF_ANNOTATIONS = "edf-annotations"
+WFDB_ANNOTATIONS = "wfdb-annotations"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
                       HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
-                      EDF_ANNOTATIONS: read_edf_stages}  # fmt: skip
+                      EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages}  # fmt: skip
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), (".xml", NSRR_XML), (".an", SLPDB_AN),
-            (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS))  # fmt: skip
+            (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS),
+            (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference.
 _BESIDE = (("-nsrr.xml", NSRR_XML), ("-profusion.xml", NSRR_XML), (".xml", NSRR_XML), (".stg.txt", WSC_STG),
-           (".allscore.txt", WSC_ALLSCORE), (".an", SLPDB_AN), (".hypnogram.csv", HYPNOGRAM_CSV),
-           ("-Hypnogram.edf", EDF_ANNOTATIONS))  # fmt: skip
+           (".allscore.txt", WSC_ALLSCORE), (".an", SLPDB_AN), (".st", WFDB_ANNOTATIONS),
+           (".arousal", WFDB_ANNOTATIONS), (".hypnogram.csv", HYPNOGRAM_CSV), ("-Hypnogram.edf", EDF_ANNOTATIONS))  # fmt: skip
 
 
 def annotation_format(path: str | Path) -> str:
@@ -86,8 +89,8 @@ def _sleep_edf_hypnogram(recording: Path) -> Path | None:
 
 def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
-    ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.hypnogram.csv`` (not one this
-    tool wrote), ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when
+    ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
+    ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when
     there is none."""
     recording = Path(recording)
     for suffix, fmt in _BESIDE:

@@ -201,6 +201,16 @@ def _profusion_xml(folder: Path) -> Path:
     return folder / "seed-profusion.xml"
 
 
+def _wfdb_stages(folder: Path) -> Path:
+    """SLPDB-style binary stage annotations (``.st``): one note per 30-s epoch, the R&K stage first in its aux."""
+    import wfdb
+
+    notes = ["W", "W", "1", "2 H", "2", "3", "4 OA", "R", "MT", "2"]
+    wfdb.wrann("seed", "st", np.arange(len(notes)) * 7500 + 1, symbol=['"'] * len(notes), aux_note=notes, fs=250,
+               write_dir=str(folder))  # fmt: skip
+    return folder / "seed.st"
+
+
 def _edf_hypnogram(folder: Path) -> Path:
     """A Sleep-EDF-style hypnogram: EDF+ annotations only (record duration 0), stages and one other event."""
     import edfio
@@ -303,5 +313,6 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("slpdb-an", _an, _read_annotation),
         ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
         ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
+        ReaderCase("wfdb-stages", _wfdb_stages, _read_annotation),
     )
 }
