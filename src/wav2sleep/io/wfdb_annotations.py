@@ -5,10 +5,10 @@ and respiratory events such as ``(arousal_rera``).
 
 Read with ``wfdb.rdann``; sample numbers become seconds through the sampling frequency the file stores, else the one
 of the record header ``X.hea`` beside it (read leniently, as for recordings). In an ``.st`` file every annotation is
-an epoch's stage, so a first aux token that names none is an error naming it; in other files such an annotation is
-another kind of event and is skipped. Each stage lasts until the next one; the last until the end of the record
-(its header's length), or one epoch without a header. Onsets within 0.1 s of an epoch boundary are put on it
-(SLPDB annotates each epoch a sample or so after its start). Known limit: ``wfdb.rdann`` takes a note annotation at
+an epoch's stage, so a first aux token that names none is an error naming it (a note without text is skipped); in
+other files such an annotation is another kind of event and is skipped. Each stage lasts until the next one; the
+last until the end of the record (its header's length), or one epoch without a header. Onsets within 0.1 s of an
+epoch boundary are put on it (SLPDB annotates each epoch a sample or so after its start). Known limit: ``wfdb.rdann`` takes a note annotation at
 sample 0 for a definition of the file's own and drops it, so a stage marked at sample 0 is lost (the epochs before
 the next stage are unscored).
 """
@@ -67,9 +67,13 @@ def _record_timing(path: Path, stored: float | None) -> tuple[float, float | Non
                                  expected=f"stored in the file, or the record header {header.name} beside it",
                                  found="neither")  # fmt: skip
         return float(stored), None
-    with open_wfdb_record(header) as opened:
-        fs = float(stored or opened.header.fs or 0)
-        length = opened.header.sig_len
+    try:
+        with open_wfdb_record(header) as opened:
+            fs, length = float(stored or opened.header.fs or 0), opened.header.sig_len
+    except InputFileError:
+        if not stored:
+            raise
+        return float(stored), None  # the header only gives the record's length here: go on without it
     if not 0 < fs <= 1e6:
         raise InputFileError(path, "impossible sampling frequency", field="fs", expected="(0, 1 MHz]", found=str(fs))
     return fs, (int(length) / fs if length else None)
@@ -87,7 +91,7 @@ def read_wfdb_stages(path: str | Path) -> StageEvents:
     for sample, note in zip(annotations.sample, annotations.aux_note or [], strict=False):
         tokens = (note or "").split()
         code = _stage(tokens[0]) if tokens else None
-        if code is None and extension.lower() == "st":
+        if code is None and tokens and extension.lower() == "st":
             raise InputFileError(path, "unknown stage label", field=f"annotation at sample {int(sample)}",
                                  expected="an R&K stage: W, 1, 2, 3, 4, R, MT or M", found=repr(note))  # fmt: skip
         if code is not None:
