@@ -21,7 +21,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents, held_until_next
-from wav2sleep.io.text import text_lines
+from wav2sleep.io.text import field_separator, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
 
@@ -30,12 +30,10 @@ __all__ = ["read_hypnogram_csv", "is_hypnogram_table"]
 _STAGE_COLUMNS = ("description", "label", "annotation", "hypnogram")  # besides any name containing "stage"
 
 
-def _delimiter(first_line: str) -> str:
-    if "," not in first_line:
-        for candidate in (";", "\t"):
-            if candidate in first_line:
-                return candidate
-    return ","
+def _names_stages(name: str) -> bool:
+    """Whether a column name says it holds stages (``stage``, ``Sleep Stage``, ``description`` ...)."""
+    name = name.strip().lower()
+    return "stage" in name or name in _STAGE_COLUMNS
 
 
 def _is_header(row: list[str]) -> bool:
@@ -43,8 +41,7 @@ def _is_header(row: list[str]) -> bool:
     several cells, any cell that is not a stage label (``1,W`` is data; ``epoch,stage`` a header). A single cell
     that is neither is data, so that a bad first stage is an error rather than a silently dropped epoch."""
     if len(row) == 1:
-        name = row[0].strip().lower()
-        return "stage" in name or name in _STAGE_COLUMNS
+        return _names_stages(row[0])
     try:
         labels_to_codes(row)
     except ValueError:
@@ -55,7 +52,7 @@ def _is_header(row: list[str]) -> bool:
 def is_hypnogram_table(path: str | Path) -> bool:
     """True for a ``.csv`` whose header names a stage column and no time column: a scoring, not a recording (a table
     of signals with a stage column has a time column). Only the first line is read."""
-    from wav2sleep.io.tabular import TIME_COLUMNS
+    from wav2sleep.io.tabular import is_time_column
 
     if Path(path).suffix.lower() != ".csv":
         return False
@@ -64,18 +61,17 @@ def is_hypnogram_table(path: str | Path) -> bool:
             first = fh.readline(65536)
     except OSError:
         return False
-    names = [c.strip().lower() for c in next(csv.reader([first], delimiter=_delimiter(first)), [])]
-    named_stage = any("stage" in n or n in _STAGE_COLUMNS for n in names)
-    return named_stage and not any(n.split("(")[0].split("[")[0].strip() in TIME_COLUMNS for n in names)
+    names = next(csv.reader([first], delimiter=field_separator(first)), [])
+    return any(_names_stages(n) for n in names) and not any(is_time_column(n) for n in names)
 
 
 def _stage_column(path: Path, header: list[str]) -> int:
     names = [c.strip().lower() for c in header]
-    for i, name in enumerate(names):
+    for i, name in enumerate(names):  # a name with "stage" in it first: "description" may sit beside it
         if "stage" in name:
             return i
     for i, name in enumerate(names):
-        if name in _STAGE_COLUMNS:
+        if _names_stages(name):
             return i
     if len(names) == 1:
         return 0
@@ -86,7 +82,7 @@ def _stage_column(path: Path, header: list[str]) -> int:
 def read_hypnogram_csv(path: str | Path) -> StageEvents:
     path = Path(path)
     lines = text_lines(path, "a hypnogram")
-    rows = list(csv.reader(lines, delimiter=_delimiter(lines[0] if lines else "")))
+    rows = list(csv.reader(lines, delimiter=field_separator(lines[0] if lines else "")))
     numbered = [(i + 1, r) for i, r in enumerate(rows) if r and any(c.strip() for c in r)]
     if not numbered:
         raise InputFileError(path, "empty file", expected="one stage per 30-s epoch", found="no rows")

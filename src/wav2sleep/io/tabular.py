@@ -30,9 +30,10 @@ from wav2sleep.dsp import TIME_UNITS, scale_units
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, wanted_channels
+from wav2sleep.io.text import field_separator
 from wav2sleep.signals import is_alias
 
-__all__ = ["channel_labels", "read"]
+__all__ = ["channel_labels", "read", "is_time_column"]
 
 TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
 # Seconds per unit of a time column whose name gives one (``Time (ms)``); any other unit is read as seconds.
@@ -40,14 +41,8 @@ TIME_COLUMN_UNITS = {**TIME_UNITS, "min": 60.0, "minutes": 60.0, "h": 3600.0, "h
 
 
 def _delimiter(path: Path) -> str:
-    """``,`` unless the header line has semicolons or tabs and no comma."""
     with open(path, "rb") as f:
-        header = f.readline(65536)
-    if b"," not in header:
-        for candidate in (";", "\t"):
-            if candidate.encode() in header:
-                return candidate
-    return ","
+        return field_separator(f.readline(65536).decode("latin-1"))
 
 
 def _read_csv(path: Path):
@@ -107,9 +102,14 @@ def _samples(path: Path, name: str, values) -> np.ndarray:
         return _numbers(path, name, np.asarray(values)).astype(np.float32, copy=False)
 
 
+def is_time_column(name: str) -> bool:
+    """Whether a column is named as a time column (``time``, ``Time (ms)``, ``Elapsed time [s]`` ...)."""
+    return _split_unit(name)[0].strip().lower() in TIME_COLUMNS
+
+
 def _time_column(columns: dict[str, np.ndarray]) -> str | None:
-    """The first column named as a time column (``time``, ``Time (ms)``, ``Elapsed time [s]`` ...), if any."""
-    return next((c for c in columns if _split_unit(c)[0].strip().lower() in TIME_COLUMNS), None)
+    """The first column named as a time column, if any."""
+    return next((c for c in columns if is_time_column(c)), None)
 
 
 def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["text_lines"]
+__all__ = ["text_lines", "field_separator"]
 
 
 def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:
@@ -25,3 +25,13 @@ def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:
     if nul >= 0:
         raise InputFileError(path, "not a text file", expected=what, found=f"a NUL byte at offset {nul}")
     return data.decode(encoding, errors="replace").splitlines()
+
+
+def field_separator(header: str) -> str:
+    """The field separator of a table whose header line is ``header``: ``,`` unless the line has semicolons or tabs
+    and no comma (spreadsheet exports in much of Europe)."""
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","

@@ -84,11 +84,13 @@ def parse_base_date(text: str) -> tuple[date | None, str | None]:
     return None, f"base date {text!r} is not a calendar date"
 
 
+def _is_entry(line: str) -> bool:
+    """A header line that is not blank or a comment."""
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
 def _record_line(lines: list[str]) -> int:
-    for i, line in enumerate(lines):
-        if line.strip() and not line.lstrip().startswith("#"):
-            return i
-    return -1
+    return next((i for i, line in enumerate(lines) if _is_entry(line)), -1)
 
 
 @contextlib.contextmanager
@@ -147,12 +149,16 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
         yield WfdbHeader(str(folder / hea.stem), header, start, warnings)
 
 
+def _first_tokens(lines: list[str]) -> list[str]:
+    """The first token of each header line that is not blank or a comment: a signal's file or a segment's name."""
+    return [line.split()[0] for line in lines if _is_entry(line)]
+
+
 def _link_files(folder: Path, parent: Path, lines: list[str], depth: int) -> None:
     """Links in ``folder`` to the files the header ``lines`` name in ``parent``: a single record's data files, or a
     multi-segment record's segment headers and (``depth`` 1) their data files."""
-    for line in lines:
-        name = line.split()[0] if line.strip() and not line.lstrip().startswith("#") else ""
-        if not name or "/" in name or name == "~":
+    for name in _first_tokens(lines):
+        if "/" in name or name == "~":
             continue
         for candidate in (name, name + ".hea"):
             source = parent / candidate
@@ -175,8 +181,7 @@ def _segment_names(hea: str | Path) -> list[str]:
     tokens = lines[index].split() if index >= 0 else []
     if not tokens or "/" not in tokens[0]:
         return []
-    rows = [line.split() for line in lines[index + 1 :] if line.strip() and not line.lstrip().startswith("#")]
-    return [row[0] for row in rows if row[0] != "~"]
+    return [name for name in _first_tokens(lines[index + 1 :]) if name != "~"]
 
 
 def multi_segment_parts(paths: list[Path]) -> set[Path]:
