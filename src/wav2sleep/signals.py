@@ -158,15 +158,16 @@ def pick_channel(labels: Sequence[str], signal: str, override: str | None = None
 
 
 # Words in the labels PSG systems write besides the aliases (derivations, vendor names: "ECG1-ECG2", "EKG II",
-# "Effort THO", "RIP Abdom", "EOG E1-M2", "LOC-A2"). A label is taken by its words only when no alias matches, when
-# its words name one signal alone (a bipolar "E1-E2" names both EOGs: neither) and when it is the only such label.
+# "Effort THO", "RIP Abdom", "EOG E1-M2", "LOC-A2"; the CAP database's Italian "TORACE"/"ADDOME", the UCD
+# database's "ribcage", "Lefteye", "RightEye"). A label is taken by its words only when no alias matches, when its
+# words name one signal alone (a bipolar "E1-E2" names both EOGs: neither) and when it is the only such label.
 _WORDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "ECG": (("ecg", "ekg"), frozenset()),
     "PPG": (("pleth", "ppg"), frozenset()),
-    "ABD": (("abd",), frozenset()),
-    "THX": (("thor", "tho", "thx", "chest"), frozenset({"tho", "thx", "chest"})),
-    "EOG-L": (("e1", "loc", "leog", "eogl"), frozenset({"e1", "loc", "leog", "eogl"})),
-    "EOG-R": (("e2", "roc", "reog", "eogr"), frozenset({"e2", "roc", "reog", "eogr"})),
+    "ABD": (("abd", "addom"), frozenset()),
+    "THX": (("thor", "tho", "thx", "chest", "torac", "ribcage"), frozenset({"tho", "thx", "chest", "ribcage"})),
+    "EOG-L": (("e1", "loc", "leog", "eogl", "lefteye"), frozenset({"e1", "loc", "leog", "eogl", "lefteye"})),
+    "EOG-R": (("e2", "roc", "reog", "eogr", "righteye"), frozenset({"e2", "roc", "reog", "eogr", "righteye"})),
 }  # signal -> (word prefixes, words that must match whole)
 _NOT_A_WAVEFORM = frozenset({"rate", "hr", "bpm", "pulse", "sum", "flow", "rr", "artifact", "artefact", "spo2", "sat"})
 

@@ -8,6 +8,7 @@ from pathlib import Path
 HELP = "stage recordings (EDF, WFDB .hea, CSV, parquet, NumPy) with a model; write hypnograms and reports"
 EPILOG = """inputs (by extension; folders are searched recursively):
   .edf  EDF, EDF+ and EDF+D (gaps kept as missing samples)     .bdf  BDF/BDF+ (24-bit)
+  .rec  EDF under another name (PhysioNet's UCD and ISRUC PSGs)
   .hea  WFDB record (its .dat/.mat beside it)                  .rr   beat intervals (SLPDB format; IBI models)
   .csv / .parquet  a time column (seconds or clock times) and one column per channel
   .npz  arrays + fs or fs_<channel>                            .npy  one channel + <name>.json with fs
@@ -47,7 +48,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
                    help="compare with a scorer's hypnogram of the recording (NSRR XML, WSC .stg.txt/.allscore.txt, "
-                        "SLPDB .an, hypnogram CSV, EDF+ annotations such as Sleep-EDF's X-Hypnogram.edf; 'auto': "
+                        "SLPDB .an/.st, CAP .txt, UCD _stage.txt, hypnogram CSV, EDF+ annotations such as Sleep-EDF's "
+                        "X-Hypnogram.edf or HMC's X_sleepscoring.edf; 'auto': "
                         "found beside each recording, else the stages in its own EDF+ annotations): kappa, accuracy, "
                         "per-stage F1, confusion, differences in every statistic")  # fmt: skip
     p.add_argument("--no-gating", action="store_true",

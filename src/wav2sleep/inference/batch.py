@@ -10,7 +10,7 @@ from pathlib import Path
 from wav2sleep.errors import ConfigError
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.hypnogram_csv import is_hypnogram_table
-from wav2sleep.io.recording import READERS
+from wav2sleep.io.recording import READERS, found_as_recording
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["find_recordings", "output_names", "check_device", "OUR_OUTPUTS"]
@@ -23,7 +23,7 @@ def _is_recording(path: Path) -> bool:
     """A recording by name, not one of our outputs, and not a scorer's hypnogram (an EDF+ file of annotations only, a
     CSV with a stage column and no time column)."""
     name = path.name.lower()
-    return (path.suffix.lower() in READERS and not name.endswith(OUR_OUTPUTS) and not name.startswith(".")
+    return (found_as_recording(path) and not name.endswith(OUR_OUTPUTS) and not name.startswith(".")
             and not is_scoring_file(path) and not is_hypnogram_table(path))  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """Any folder of EDF/BDF, WFDB or beat-interval recordings as a generic dataset, with hypnograms beside them.
 
-A recording ``x.edf`` (or ``x.bdf``, ``x.hea``, ``x.rr``) takes its stages from the scoring beside it that
+A recording ``x.edf`` (or ``x.bdf``, an EDF named ``x.rec``, ``x.hea``, ``x.rr``) takes its stages from the scoring beside it that
 ``wav2sleep.io.annotations.scoring_beside`` finds (``x-nsrr.xml``, ``x.xml``, WSC files, ``x.an``,
 ``x.hypnogram.csv``, an EDF+ hypnogram such as Sleep-EDF's), else from its own EDF+ annotations (a night whose
 annotations hold no stage is unscored). EDF+ files that hold only annotations are scorings, not recordings. Session ids are the path below the folder with
@@ -16,11 +16,12 @@ from pathlib import Path
 from wav2sleep.corpora import NightSource
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, embedded_scoring, scoring_beside
 from wav2sleep.io.edf import is_scoring_file
+from wav2sleep.io.recording import found_as_recording
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["discover_generic"]
 
-RECORDINGS = (".edf", ".bdf", ".hea", ".rr")
+RECORDINGS = (".edf", ".bdf", ".rec", ".hea", ".rr")
 
 
 def _annotation(path: Path) -> tuple[Path | None, str | None]:
@@ -32,7 +33,8 @@ def _annotation(path: Path) -> tuple[Path | None, str | None]:
 
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
     recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS
-                        and (p.is_file() or scoring_beside(p) is not None) and not is_scoring_file(p))  # fmt: skip
+                        and (found_as_recording(p) if p.is_file() else scoring_beside(p) is not None)
+                        and not is_scoring_file(p))  # fmt: skip
     segments = multi_segment_parts(recordings)  # parts of a multi-segment WFDB record, read through its header
     recordings = [p for p in recordings if p not in segments]
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}

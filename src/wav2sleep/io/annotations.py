@@ -1,7 +1,9 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
 Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB
-stage annotations (``*.st``, ``*.arousal``), a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation``
+stage annotations (``*.st``, ``*.arousal``), the CAP Sleep Database's ``*.txt`` and the UCD database's
+``*_stage.txt``, a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
+signal). ``read_annotation``
 picks the reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out,
 naming the file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference
 auto``.
@@ -13,17 +15,19 @@ import glob
 from pathlib import Path
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io.cap_txt import is_cap_txt, read_cap_txt
 from wav2sleep.io.edf_annotations import read_edf_stages
 from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.ucd_stages import read_ucd_stages
 from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "ANNOTATION_READERS", "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
+           "CAP_TXT", "UCD_STAGE", "ANNOTATION_READERS", "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
@@ -32,16 +36,21 @@ HYPNOGRAM_CSV = "hypnogram-csv"
 SLPDB_AN = "slpdb-an"
 EDF_ANNOTATIONS = "edf-annotations"
 WFDB_ANNOTATIONS = "wfdb-annotations"
+CAP_TXT = "cap-txt"
+UCD_STAGE = "ucd-stage"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
                       HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
-                      EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages}  # fmt: skip
-_ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), (".xml", NSRR_XML), (".an", SLPDB_AN),
-            (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS),
-            (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
-# The scoring of recording X, by name, in this order of preference.
+                      EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages, CAP_TXT: read_cap_txt,
+                      UCD_STAGE: read_ucd_stages}  # fmt: skip
+_ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", CAP_TXT),
+            (".xml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS),
+            (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
+# The scoring of recording X, by name, in this order of preference (an X.txt only when it is a CAP scoring: the
+# name alone says little). HMC's X_sleepscoring.edf, UCD's X_stage.txt.
 _BESIDE = (("-nsrr.xml", NSRR_XML), ("-profusion.xml", NSRR_XML), (".xml", NSRR_XML), (".stg.txt", WSC_STG),
            (".allscore.txt", WSC_ALLSCORE), (".an", SLPDB_AN), (".st", WFDB_ANNOTATIONS),
-           (".arousal", WFDB_ANNOTATIONS), (".hypnogram.csv", HYPNOGRAM_CSV), ("-Hypnogram.edf", EDF_ANNOTATIONS))  # fmt: skip
+           (".arousal", WFDB_ANNOTATIONS), (".hypnogram.csv", HYPNOGRAM_CSV), ("-Hypnogram.edf", EDF_ANNOTATIONS),
+           ("_sleepscoring.edf", EDF_ANNOTATIONS), ("_stage.txt", UCD_STAGE), (".txt", CAP_TXT))  # fmt: skip
 
 
 def annotation_format(path: str | Path) -> str:
@@ -90,12 +99,15 @@ def _sleep_edf_hypnogram(recording: Path) -> Path | None:
 def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
     ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
-    ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None`` when
-    there is none."""
+    ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
+    ``X_stage.txt``, a CAP scoring ``X.txt``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None``
+    when there is none."""
     recording = Path(recording)
     for suffix, fmt in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)
-        if candidate.is_file() and not (fmt == HYPNOGRAM_CSV and _written_by_us(candidate)):
+        if not candidate.is_file() or (fmt == HYPNOGRAM_CSV and _written_by_us(candidate)):
+            continue
+        if fmt != CAP_TXT or is_cap_txt(candidate):
             return candidate, fmt
     sleep_edf = _sleep_edf_hypnogram(recording)
     return (sleep_edf, EDF_ANNOTATIONS) if sleep_edf is not None else None
@@ -104,9 +116,9 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
 def embedded_scoring(recording: str | Path) -> bool:
     """True when ``recording`` is an EDF+ file with an annotation signal beside its signals, where stages may be
     (whether they are is known only once the annotations are read)."""
-    from wav2sleep.io.edf import ANNOTATIONS, holds_only_annotations, read_header
+    from wav2sleep.io.edf import ANNOTATIONS, EDF_SUFFIXES, holds_only_annotations, read_header
 
-    if Path(recording).suffix.lower() != ".edf":
+    if Path(recording).suffix.lower() not in EDF_SUFFIXES:
         return False
     try:
         labels = read_header(recording).labels

@@ -40,6 +40,7 @@ __all__ = [
     "holds_only_annotations",
     "is_scoring_file",
     "ANNOTATIONS",
+    "EDF_SUFFIXES",
 ]
 
 _FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
@@ -48,6 +49,7 @@ REPAIRED_RANGE = (-3.28, 3.28)
 MAX_GAP_S = 24 * 3600.0
 MAX_GAP_RATIO = 10.0
 ANNOTATIONS = "EDF Annotations"
+EDF_SUFFIXES = (".edf", ".rec")  # .rec: EDF under another name (PhysioNet's UCD and ISRUC PSGs)
 ONLY_ANNOTATIONS = "no signal to read: the file holds only EDF+ annotations (a hypnogram or an event list?)"
 # Problems no other reader can get past either (or that a library would read into garbage): no second attempt.
 _FINAL = ("empty file", "cannot read file", "record duration must be a positive number of seconds",
@@ -167,9 +169,9 @@ def holds_only_annotations(labels: list[str]) -> bool:
 
 
 def is_scoring_file(path: str | Path) -> bool:
-    """True for an ``.edf`` file that holds only annotations (a hypnogram): found in a folder, it is a scoring, not a
+    """True for an EDF file (``.edf``, ``.rec``) that holds only annotations (a hypnogram): found in a folder, it is a scoring, not a
     recording. A file whose header cannot be read is not one (reading it as a recording reports why)."""
-    if Path(path).suffix.lower() != ".edf" or not Path(path).is_file():
+    if Path(path).suffix.lower() not in EDF_SUFFIXES or not Path(path).is_file():
         return False
     try:
         return holds_only_annotations(read_header(path).labels)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.stage_events import StageEvents, held_until_next
+from wav2sleep.io.stage_events import StageEvents, clock_seconds, held_until_next
 from wav2sleep.io.text import field_separator, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
@@ -167,9 +167,6 @@ def _events(path: Path, rows, onset_column: int, duration_column: int | None, co
     start_clock = None
     if kinds and kinds[0] != "seconds":
         start_clock = onsets[0].time()
-        seconds = np.array([(c - onsets[0]).total_seconds() for c in onsets])
-        # A time of day alone rolls over at midnight: each step back in time is the next day.
-        seconds += 86400.0 * np.cumsum(np.r_[0, np.diff(seconds) < -43200])
-        onsets = list(seconds)
+        onsets = list(clock_seconds(onsets))
     return held_until_next(path, np.array(onsets, float), np.array(durations, float), np.array(codes, np.int64),
                            start_clock, [])  # fmt: skip

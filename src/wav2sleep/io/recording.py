@@ -76,6 +76,7 @@ class Recording:
 READERS: dict[str, str] = {
     ".edf": "wav2sleep.io.edf",
     ".bdf": "wav2sleep.io.edf",  # BDF/BDF+ (24-bit) go through the library fallback
+    ".rec": "wav2sleep.io.edf",  # EDF under another name: PhysioNet's UCD and ISRUC PSGs
     ".hea": "wav2sleep.io.wfdb_record",
     ".rr": "wav2sleep.io.beat_intervals",
     ".csv": "wav2sleep.io.tabular",
@@ -83,6 +84,19 @@ READERS: dict[str, str] = {
     ".npy": "wav2sleep.io.tabular",
     ".npz": "wav2sleep.io.tabular",
 }
+
+
+def found_as_recording(path: Path) -> bool:
+    """Whether a file found in a folder has a recording's extension; a ``.rec`` file only when it starts as an EDF
+    file does (other programs use that extension for other formats)."""
+    suffix = path.suffix.lower()
+    if suffix != ".rec":
+        return suffix in READERS
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8).strip() == b"0"  # the version field, as the EDF reader checks it
+    except OSError:
+        return False
 
 
 def wanted_channels(path: str | Path, available: Sequence[str], labels: Sequence[str] | None) -> list[str]:

@@ -16,7 +16,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED
 
-__all__ = ["StageEvents", "epochs_from_events", "align_events", "held_until_next"]
+__all__ = ["StageEvents", "epochs_from_events", "align_events", "held_until_next", "clock_seconds"]
 
 
 @dataclass
@@ -85,6 +85,13 @@ def align_events(events: StageEvents, start: datetime | None, warnings: list[str
         warnings.append(f"annotation clock starts {delta:+.0f} s from the recording start; stages shifted accordingly")
         events.onsets = events.onsets + delta
     return events
+
+
+def clock_seconds(moments: list[datetime]) -> np.ndarray:
+    """Seconds of each clock time from the first. Times of day alone (on one arbitrary date) roll over at
+    midnight: a step back of more than 12 h is the next day."""
+    seconds = np.array([(m - moments[0]).total_seconds() for m in moments], dtype=float)
+    return seconds + 86400.0 * np.cumsum(np.r_[0, np.diff(seconds) < -43200])
 
 
 def held_until_next(path: Path, onsets, durations, codes, start_clock, warnings) -> StageEvents:

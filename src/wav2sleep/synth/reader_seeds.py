@@ -20,6 +20,7 @@ __all__ = [
     "ReaderCase",
     "READER_CASES",
     "write_edf_plus_d",
+    "write_cap_scoring",
     "Mutation",
     "apply_mutations",
     "random_mutations",
@@ -211,6 +212,41 @@ def _wfdb_stages(folder: Path) -> Path:
     return folder / "seed.st"
 
 
+def write_cap_scoring(path: Path, rows: list[tuple[str, str, str, str]], position: bool = True) -> Path:
+    """A CAP Sleep Database scoring (``n1.txt``): patient lines, then the tab-separated table of (stage, clock time,
+    event, duration) rows; with ``position`` the body-position column is there too, as in most of its files."""
+    head = ["Sleep Stage", "Position", "Time [hh:mm:ss]", "Event", "Duration[s]", "Location"]
+    lines = ["Patient Name:\tseed", "Patient ID:\t", "Recording Date:\t04/03/2021", "", "Events Included:",
+             "SLEEP-S0", "SLEEP-S1", "MCAP-A1", ""]  # fmt: skip
+    lines.append("\t".join(head if position else head[:1] + head[2:]))
+    for stage, clock, event, duration in rows:
+        lines.append(
+            "\t".join([stage, "Supine"] * position + [stage] * (not position) + [clock, event, duration, "ROC-LOC"])
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    return path
+
+
+def _cap_txt(folder: Path) -> Path:
+    """A CAP scoring: stages with dotted clock times across midnight, S4 and MT, and a CAP A phase among them."""
+    rows = [("W", "23.59.00", "SLEEP-S0", "30"), ("W", "23.59.30", "SLEEP-S0", "30"), ("S1", "00.00.00", "SLEEP-S1", "30"),
+            ("S2", "00.00.30", "SLEEP-S2", "30"), ("S2", "00.00.41", "MCAP-A1", "4"), ("S4", "00.01.00", "SLEEP-S4", "30"),
+            ("R", "00.01.30", "SLEEP-REM", "30"), ("MT", "00.02.00", "SLEEP-MT", "30")]  # fmt: skip
+    return write_cap_scoring(folder / "seed.txt", rows)
+
+
+def _ucd_stages(folder: Path) -> Path:
+    """A UCD database stage file: one code per 30-s epoch (0 wake, 1 REM, 2-5 stages 1-4, 6-7 unscored)."""
+    (folder / "seed_stage.txt").write_text("0\n0\n2\n3\n3\n4\n5\n1\n1\n6\n7\n3\n")
+    return folder / "seed_stage.txt"
+
+
+def _edf_rec(folder: Path) -> Path:
+    """An EDF named ``.rec``, as the UCD and ISRUC databases name their PSGs."""
+    _edf(folder).rename(folder / "seed.rec")
+    return folder / "seed.rec"
+
+
 def _edf_hypnogram(folder: Path) -> Path:
     """A Sleep-EDF-style hypnogram: EDF+ annotations only (record duration 0), stages and one other event."""
     import edfio
@@ -314,5 +350,8 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
         ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
         ReaderCase("wfdb-stages", _wfdb_stages, _read_annotation),
+        ReaderCase("cap-txt", _cap_txt, _read_annotation),
+        ReaderCase("ucd-stage", _ucd_stages, _read_annotation),
+        ReaderCase("edf-rec", _edf_rec, _read_recording),
     )
 }

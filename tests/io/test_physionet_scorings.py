@@ -1,0 +1,134 @@
+"""Scorings and recordings as other PhysioNet sleep databases ship them: the CAP Sleep Database (``n1.edf`` scored in
+``n1.txt``, Italian channel labels), the UCD apnea database (an EDF named ``ucddb002.rec``, one code per epoch in
+``ucddb002_stage.txt``) and the HMC database (``SN001.edf`` scored in ``SN001_sleepscoring.edf``)."""
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+import torch
+
+from wav2sleep.cli.main import main
+from wav2sleep.errors import InputFileError
+from wav2sleep.hypnogram import Hypnogram
+from wav2sleep.inference.batch import find_recordings
+from wav2sleep.inference.stage import stage
+from wav2sleep.ingest.generic import discover_generic
+from wav2sleep.io import read_recording
+from wav2sleep.io.annotations import CAP_TXT, EDF_ANNOTATIONS, UCD_STAGE, read_annotation, scoring_beside
+from wav2sleep.models import create_model, save_model
+from wav2sleep.synth import simulate_night, write_edf
+from wav2sleep.synth.reader_seeds import write_cap_scoring
+
+START = datetime(2008, 9, 22, 23, 58, 27)
+CAP_EVENTS = {0: "SLEEP-S0", 1: "SLEEP-S1", 2: "SLEEP-S2", 3: "SLEEP-S4", 4: "SLEEP-REM"}
+CAP_STAGES = {0: "W", 1: "S1", 2: "S2", 3: "S4", 4: "R"}
+UCD_CODES = {0: "0", 1: "2", 2: "3", 3: "5", 4: "1"}  # AASM code -> the UCD database's code
+
+
+def _cap_rows(codes, start: datetime, separator: str = "."):
+    """CAP table rows for AASM ``codes`` from ``start``, one 30-s epoch each, with a CAP A phase after the second."""
+    rows = []
+    for k, code in enumerate(codes):
+        clock = (start + timedelta(seconds=30 * k)).strftime(f"%H{separator}%M{separator}%S")
+        rows.append((CAP_STAGES[int(code)], clock, CAP_EVENTS[int(code)], "30"))
+        if k == 1:
+            rows.append(("S1", clock, "MCAP-A1", "4"))
+    return rows
+
+
+@pytest.mark.parametrize("position", [True, False])
+@pytest.mark.parametrize("separator", [".", ":"])
+def test_a_cap_scoring_reads_its_stages_and_start_clock_across_midnight(tmp_path, position, separator):
+    codes = [0, 0, 1, 2, 3, 3, 4, 2]
+    path = write_cap_scoring(tmp_path / "n1.txt", _cap_rows(codes, START, separator), position=position)
+    events = read_annotation(path)
+    assert events.codes.tolist() == codes  # S4 -> N3; the MCAP-A1 row skipped
+    assert events.onsets.tolist() == [30.0 * k for k in range(len(codes))]  # 23:58:27 ... 00:01:57
+    assert events.durations.tolist() == [30.0] * len(codes)
+    assert events.start_clock == START.time()
+
+
+def test_movement_time_is_unscored_and_an_unknown_stage_event_names_its_line(tmp_path):
+    rows = [("W", "22.00.00", "SLEEP-S0", "30"), ("MT", "22.00.30", "SLEEP-MT", "30")]
+    assert read_annotation(write_cap_scoring(tmp_path / "a.txt", rows)).codes.tolist() == [0, -1]
+    bad = write_cap_scoring(tmp_path / "b.txt", [*rows, ("S9", "22.01.00", "SLEEP-S9", "30")])
+    with pytest.raises(InputFileError, match=r"line 13\]: unknown sleep stage event.*SLEEP-S9"):
+        read_annotation(bad)
+    late = write_cap_scoring(tmp_path / "c.txt", [*rows, ("W", "22h01", "SLEEP-S0", "30")])
+    with pytest.raises(InputFileError, match=r"line 13\]: unreadable time or duration"):
+        read_annotation(late)
+    notes = tmp_path / "d.txt"
+    notes.write_text("Patient Name:\tx\nnothing else\n")
+    with pytest.raises(InputFileError, match="no scoring table"):
+        read_annotation(notes)
+
+
+def test_a_ucd_stage_file_maps_the_databases_own_codes(tmp_path):
+    path = tmp_path / "ucddb002_stage.txt"
+    path.write_text("0\n2\n3\n4\n5\n1\n6\n7\n0\n")
+    events = read_annotation(path)
+    assert events.codes.tolist() == [0, 1, 2, 3, 3, 4, -1, -1, 0]  # 1 is REM here, not stage 1
+    assert events.onsets.tolist() == [30.0 * k for k in range(9)]
+    path.write_text("0\n2\nW\n")
+    with pytest.raises(InputFileError, match=r"line 3\]: unknown stage code"):
+        read_annotation(path)
+
+
+@pytest.fixture(scope="module")
+def night_and_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("model")
+    night = simulate_night(8, 0.5, eog=False, has_ppg=False, rates={"ECG": 128, "ABD": 16, "THX": 16})
+    torch.manual_seed(1)
+    model = save_model(create_model("wav2sleep", signals=("ECG", "THX"), feature_dim=16,
+                                    epoch_mixer={"nhead": 2, "dim_ff": 32}), folder / "model")  # fmt: skip
+    return night, model
+
+
+def _write_psg(path, night, labels):
+    channels = [(labels[s], x, r, "mV" if s == "ECG" else "") for s, (x, r) in night.waveforms.items()]
+    return write_edf(path, channels, START)
+
+
+def test_a_cap_recording_with_italian_labels_is_staged_against_its_scoring(night_and_model, tmp_path):
+    night, model = night_and_model
+    edf = _write_psg(tmp_path / "n1.edf", night, {"ECG": "ECG1-ECG2", "ABD": "ADDOME", "THX": "TORACE"})
+    # The scoring starts 60 s after the recording, as the CAP database's often do.
+    write_cap_scoring(tmp_path / "n1.txt", _cap_rows(night.stages[2:], START + timedelta(seconds=60)))
+    (tmp_path / "notes.txt").write_text("not a scoring\n")
+    assert scoring_beside(edf) == (tmp_path / "n1.txt", CAP_TXT)
+    hyp = stage(edf, model, reference="auto")
+    assert hyp.metadata["channels"]["THX"]["channel"] == "TORACE"
+    agreement = hyp.metadata["agreement"]
+    truth = np.r_[[-1, -1], night.stages[2:]]
+    assert agreement["reference"].endswith("n1.txt") and agreement["epochs_compared"] == len(night.stages) - 2
+    assert agreement["confusion"] == Hypnogram(hyp.codes, 4).agreement(Hypnogram(truth, 5))["confusion"]
+
+
+def test_a_ucd_folder_of_rec_files_is_staged_and_ingested_with_its_scorings(night_and_model, tmp_path, capsys):
+    night, model = night_and_model
+    folder = tmp_path / "ucddb"
+    folder.mkdir()
+    edf = _write_psg(tmp_path / "x.edf", night, {"ECG": "ECG", "ABD": "abdo", "THX": "ribcage"})
+    rec = folder / "ucddb002.rec"
+    rec.write_bytes(edf.read_bytes())
+    (folder / "ucddb002_stage.txt").write_text("".join(UCD_CODES[int(c)] + "\n" for c in night.stages))
+    (folder / "other.rec").write_text("a .rec file of another program\n")  # not an EDF: not a recording
+    assert find_recordings([folder])[0] == [rec]
+    assert read_recording(rec).labels == read_recording(edf).labels
+    [source] = discover_generic(folder, "ucddb")
+    assert (source.recording, source.annotation, source.annotation_format) == (rec, folder / "ucddb002_stage.txt",
+                                                                               UCD_STAGE)  # fmt: skip
+    out = tmp_path / "out"
+    assert main(["stage", str(folder), "--model", str(model), "--out", str(out), "--reference", "auto"]) == 0
+    assert "ucddb002_stage.txt: kappa" in capsys.readouterr().out
+    expected = stage(edf, model).agreement(Hypnogram(night.stages, 5))
+    assert stage(rec, model, reference="auto").metadata["agreement"]["confusion"] == expected["confusion"]
+
+
+def test_an_hmc_scoring_beside_its_recording_is_found(tmp_path):
+    for name in ("SN001.edf", "SN001_sleepscoring.txt"):
+        (tmp_path / name).write_bytes(b"")
+    Hypnogram([0, 1, 2], 5, START).to_edf_annotations(tmp_path / "SN001_sleepscoring.edf")
+    assert scoring_beside(tmp_path / "SN001.edf") == (tmp_path / "SN001_sleepscoring.edf", EDF_ANNOTATIONS)
+    assert find_recordings([tmp_path])[0] == [tmp_path / "SN001.edf"]
