@@ -1,6 +1,7 @@
 """Scorings and recordings as other PhysioNet sleep databases ship them: the CAP Sleep Database (``n1.edf`` scored in
 ``n1.txt``, Italian channel labels), the UCD apnea database (an EDF named ``ucddb002.rec``, one code per epoch in
-``ucddb002_stage.txt``) and the HMC database (``SN001.edf`` scored in ``SN001_sleepscoring.edf``)."""
+``ucddb002_stage.txt``), the HMC database (``SN001.edf`` scored in ``SN001_sleepscoring.edf``) and ISRUC (``1.rec``
+scored in ``1_1.txt``)."""
 
 from datetime import datetime, timedelta
 
@@ -15,7 +16,14 @@ from wav2sleep.inference.batch import find_recordings
 from wav2sleep.inference.stage import stage
 from wav2sleep.ingest.generic import discover_generic
 from wav2sleep.io import read_recording
-from wav2sleep.io.annotations import CAP_TXT, EDF_ANNOTATIONS, UCD_STAGE, read_annotation, scoring_beside
+from wav2sleep.io.annotations import (
+    CAP_TXT,
+    EDF_ANNOTATIONS,
+    HYPNOGRAM_CSV,
+    UCD_STAGE,
+    read_annotation,
+    scoring_beside,
+)
 from wav2sleep.models import create_model, save_model
 from wav2sleep.synth import simulate_night, write_edf
 from wav2sleep.synth.reader_seeds import write_cap_scoring
@@ -61,7 +69,9 @@ def test_movement_time_is_unscored_and_an_unknown_stage_event_names_its_line(tmp
     notes = tmp_path / "d.txt"
     notes.write_text("Patient Name:\tx\nnothing else\n")
     with pytest.raises(InputFileError, match="no scoring table"):
-        read_annotation(notes)
+        read_annotation(notes, CAP_TXT)
+    with pytest.raises(InputFileError, match="no stage column"):
+        read_annotation(notes)  # a .txt without the CAP table is read as a list of stages
 
 
 def test_a_ucd_stage_file_maps_the_databases_own_codes(tmp_path):
@@ -132,3 +142,15 @@ def test_an_hmc_scoring_beside_its_recording_is_found(tmp_path):
     Hypnogram([0, 1, 2], 5, START).to_edf_annotations(tmp_path / "SN001_sleepscoring.edf")
     assert scoring_beside(tmp_path / "SN001.edf") == (tmp_path / "SN001_sleepscoring.edf", EDF_ANNOTATIONS)
     assert find_recordings([tmp_path])[0] == [tmp_path / "SN001.edf"]
+
+
+def test_an_isruc_recording_is_scored_by_its_first_scorers_list_of_stages(tmp_path):
+    (tmp_path / "1.rec").write_bytes(b"")
+    (tmp_path / "1_1.txt").write_text("0\n0\n1\n2\n3\n5\n5\n0\n")  # AASM: 0 W, 1 N1, 2 N2, 3 N3, 5 REM
+    (tmp_path / "1_2.txt").write_text("0\n1\n1\n2\n3\n3\n5\n0\n")
+    assert scoring_beside(tmp_path / "1.rec") == (tmp_path / "1_1.txt", HYPNOGRAM_CSV)
+    assert read_annotation(tmp_path / "1_1.txt").codes.tolist() == [0, 0, 1, 2, 3, 4, 4, 0]
+    (tmp_path / "2.rec").write_bytes(b"")
+    (tmp_path / "2_1.txt").write_text("channel notes\n")  # not a list of stages: not its scoring
+    (tmp_path / "2.txt").write_text("0\n1\n")  # nor is a list named X.txt (only a CAP table there)
+    assert scoring_beside(tmp_path / "2.rec") is None

@@ -48,8 +48,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
                    help="compare with a scorer's hypnogram of the recording (NSRR XML, WSC .stg.txt/.allscore.txt, "
-                        "SLPDB .an/.st, CAP .txt, UCD _stage.txt, hypnogram CSV, EDF+ annotations such as Sleep-EDF's "
-                        "X-Hypnogram.edf or HMC's X_sleepscoring.edf; 'auto': "
+                        "SLPDB .an/.st, CAP .txt, UCD _stage.txt, a .txt list of stages (ISRUC), hypnogram CSV, EDF+ "
+                        "annotations such as Sleep-EDF's X-Hypnogram.edf or HMC's X_sleepscoring.edf; 'auto': "
                         "found beside each recording, else the stages in its own EDF+ annotations): kappa, accuracy, "
                         "per-stage F1, confusion, differences in every statistic")  # fmt: skip
     p.add_argument("--no-gating", action="store_true",

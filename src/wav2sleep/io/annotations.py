@@ -17,7 +17,7 @@ from pathlib import Path
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.cap_txt import is_cap_txt, read_cap_txt
 from wav2sleep.io.edf_annotations import read_edf_stages
-from wav2sleep.io.hypnogram_csv import read_hypnogram_csv
+from wav2sleep.io.hypnogram_csv import is_stage_list, read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
@@ -45,12 +45,15 @@ ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCO
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", CAP_TXT),
             (".xml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS),
             (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
-# The scoring of recording X, by name, in this order of preference (an X.txt only when it is a CAP scoring: the
-# name alone says little). HMC's X_sleepscoring.edf, UCD's X_stage.txt.
-_BESIDE = (("-nsrr.xml", NSRR_XML), ("-profusion.xml", NSRR_XML), (".xml", NSRR_XML), (".stg.txt", WSC_STG),
-           (".allscore.txt", WSC_ALLSCORE), (".an", SLPDB_AN), (".st", WFDB_ANNOTATIONS),
-           (".arousal", WFDB_ANNOTATIONS), (".hypnogram.csv", HYPNOGRAM_CSV), ("-Hypnogram.edf", EDF_ANNOTATIONS),
-           ("_sleepscoring.edf", EDF_ANNOTATIONS), ("_stage.txt", UCD_STAGE), (".txt", CAP_TXT))  # fmt: skip
+# The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
+# name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
+# stages), a CAP scoring X.txt.
+_BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), (".xml", NSRR_XML, None),
+           (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None), (".an", SLPDB_AN, None),
+           (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
+           (".hypnogram.csv", HYPNOGRAM_CSV, lambda p: not _written_by_us(p)), ("-Hypnogram.edf", EDF_ANNOTATIONS, None),
+           ("_sleepscoring.edf", EDF_ANNOTATIONS, None), ("_stage.txt", UCD_STAGE, None),
+           ("_1.txt", HYPNOGRAM_CSV, is_stage_list), (".txt", CAP_TXT, is_cap_txt))  # fmt: skip
 
 
 def annotation_format(path: str | Path) -> str:
@@ -58,7 +61,8 @@ def annotation_format(path: str | Path) -> str:
     name = Path(path).name.lower()
     for ending, fmt in _ENDINGS:
         if name.endswith(ending):
-            return fmt
+            # Any other .txt: a CAP scoring when it holds the CAP table, else a list of stages (ISRUC's X_1.txt).
+            return HYPNOGRAM_CSV if fmt == CAP_TXT and not is_cap_txt(path) else fmt
     raise InputFileError(path, "not a stage annotation file", field="name",
                          expected=", ".join(e for e, _ in _ENDINGS), found=Path(path).name)  # fmt: skip
 
@@ -100,14 +104,12 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
     ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
     ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
-    ``X_stage.txt``, a CAP scoring ``X.txt``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None``
+    ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None``
     when there is none."""
     recording = Path(recording)
-    for suffix, fmt in _BESIDE:
+    for suffix, fmt, check in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)
-        if not candidate.is_file() or (fmt == HYPNOGRAM_CSV and _written_by_us(candidate)):
-            continue
-        if fmt != CAP_TXT or is_cap_txt(candidate):
+        if candidate.is_file() and (check is None or check(candidate)):
             return candidate, fmt
     sleep_edf = _sleep_edf_hypnogram(recording)
     return (sleep_edf, EDF_ANNOTATIONS) if sleep_edf is not None else None

@@ -25,7 +25,7 @@ from wav2sleep.io.text import field_separator, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
 
-__all__ = ["read_hypnogram_csv", "is_hypnogram_table"]
+__all__ = ["read_hypnogram_csv", "is_hypnogram_table", "is_stage_list"]
 
 _STAGE_COLUMNS = ("description", "label", "annotation", "hypnogram")  # besides any name containing "stage"
 
@@ -63,6 +63,18 @@ def is_hypnogram_table(path: str | Path) -> bool:
         return False
     names = next(csv.reader([first], delimiter=field_separator(first)), [])
     return any(_names_stages(n) for n in names) and not any(is_time_column(n) for n in names)
+
+
+def is_stage_list(path: str | Path, lines: int = 100) -> bool:
+    """Whether ``path`` is a list of stage labels, one per line (ISRUC's ``X_1.txt``): its first ``lines`` non-blank
+    lines all are, and there is at least one."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            head = [line.strip() for line in (fh.readline(256) for _ in range(lines)) if line.strip()]
+        labels_to_codes(head)
+    except (OSError, ValueError):
+        return False
+    return bool(head)
 
 
 def _stage_column(path: Path, header: list[str]) -> int:
