@@ -1,5 +1,6 @@
 import json
 import warnings
+from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -130,6 +131,33 @@ def test_a_beat_list_with_beat_times_gives_the_grid_of_the_same_beats_in_a_rr_fi
     assert abs(n - from_rr.size) < 10  # the .rr night ends with its header, the list with its last beat
     np.testing.assert_allclose(beats.channels["RR"].data, from_rr[:n], atol=1e-6)
     assert "one row per beat" in beats.channels["RR"].warnings[0]
+
+
+def test_a_polar_rr_export_reads_as_the_same_beats(shared_data, tmp_path):
+    """slp41's normal beats as Polar's apps export RR intervals: ``Phone timestamp;RR-interval [ms]``, semicolons,
+    ISO clock times to the millisecond, each row stamped at the beat that starts its interval (the previous row's
+    time plus the previous interval). The IBI grid is the .rr file's, each interval placed one beat earlier."""
+    from wav2sleep.io.beat_intervals import read_beat_table
+
+    ends, intervals, normal = read_beat_table(shared_data / "slpdb" / "slp41.rr")
+    ends, intervals = ends[normal], intervals[normal]
+    start = datetime(2023, 1, 16, 22, 5, 10)  # the clock time of the .rr file's start, for this export
+    path = tmp_path / "Polar_H10_RR.csv"
+    rows = [f"{(start + timedelta(seconds=float(e - i))).isoformat(timespec='milliseconds')};{1000 * i:.0f}"
+            for e, i in zip(ends, intervals, strict=True)]  # fmt: skip
+    path.write_text("Phone timestamp;RR-interval [ms]\n" + "\n".join(rows) + "\n")
+    rec = read_recording(path)
+    assert rec.labels == ["RR-interval"] and f"({ends.size} beats" in rec.channels["RR-interval"].warnings[0]
+    # The first row's beat ends the interval before it: the recording starts one interval earlier still.
+    offset = (rec.start - start).total_seconds()
+    assert offset == pytest.approx(ends[0] - 2 * intervals[0], abs=2e-3)
+    ours = rec.channels["RR-interval"].data
+    from_rr = read_recording(shared_data / "slpdb" / "slp41.rr").channels["RR"].data
+    # Our first sample's clock time on the .rr grid (negative: before it), and each interval a beat earlier.
+    shift = round((offset + float(np.median(intervals))) * 256 / 30)
+    ours, from_rr = (ours, from_rr[shift:]) if shift >= 0 else (ours[-shift:], from_rr)
+    n = min(ours.size, from_rr.size)
+    assert n > 0.99 * from_rr.size and np.mean(np.abs(ours[:n] - from_rr[:n]) < 0.05) > 0.95
 
 
 def test_a_beat_list_without_times_is_the_running_sum_of_its_intervals(shared_data, tmp_path):

@@ -114,7 +114,10 @@ def reader_for(path: str | Path):
     """The reader module for ``path``, chosen by extension (case-insensitive)."""
     suffix = Path(path).suffix.lower()
     if suffix not in READERS:
-        raise InputFileError(path, "unsupported file type", expected=", ".join(sorted(READERS)), found=suffix or "none")
+        # A .txt table (Polar Sensor Logger's X_RR.txt) reads as CSV once named so; .txt here means a scoring.
+        hint = " (a table of samples or beats? give it a .csv name)" if suffix == ".txt" else ""
+        raise InputFileError(path, f"unsupported file type{hint}", expected=", ".join(sorted(READERS)),
+                             found=suffix or "none")  # fmt: skip
     return importlib.import_module(READERS[suffix])
 
 

@@ -1,14 +1,15 @@
 """Recordings as tables or arrays: CSV, parquet, NumPy ``.npz``/``.npy``.
 
-- CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``; a unit
-  in its name, ``Time (ms)``, scales it): seconds from the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken from the
+- CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
+  name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)``, scales it): seconds from the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken from the
   time column (it must be finite and regular); a table without one is refused, since its rate would be unknown.
   CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
   semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
   A unit in brackets at the end of a column name (``IBI (ms)``, ``ECG [mV]``) is the channel's unit, and the name
   without it its label.
 - A **beat list** (what heart-rate straps and HRV tools export): one row per beat, a single beat-interval column
-  (``IBI``, ``RR`` or ``NN``; s, ms or bpm, stated in its name or inferred from the values) and either no time
+  (``IBI``, ``RR``, ``NN``, ``RR-interval``; s, ms or bpm, stated in its name or inferred from the values; Polar's
+  ``Phone timestamp;RR-interval [ms]``) and either no time
   column (beat times are the running sum of the intervals) or the time of each beat (irregular, as beats are).
   It is put on the IBI grid like a ``.rr`` file (intervals outside 0.3-2 s dropped, long gaps filled and reported).
 - ``.npz``: one array per channel and the rate as ``fs`` (shared) or ``fs_<channel>`` (per channel).
@@ -102,14 +103,19 @@ def _samples(path: Path, name: str, values) -> np.ndarray:
         return _numbers(path, name, np.asarray(values)).astype(np.float32, copy=False)
 
 
-def is_time_column(name: str) -> bool:
-    """Whether a column is named as a time column (``time``, ``Time (ms)``, ``Elapsed time [s]`` ...)."""
+def _is_named_time(name: str) -> bool:
     return _split_unit(name)[0].strip().lower() in TIME_COLUMNS
 
 
+def is_time_column(name: str) -> bool:
+    """Whether a column is named as a time column (``time``, ``Time (ms)``, ``Elapsed time [s]`` ..., or a name
+    ending in ``timestamp``: ``Phone timestamp``, as Polar's apps write it)."""
+    return _is_named_time(name) or _split_unit(name)[0].strip().lower().endswith(" timestamp")
+
+
 def _time_column(columns: dict[str, np.ndarray]) -> str | None:
-    """The first column named as a time column, if any."""
-    return next((c for c in columns if is_time_column(c)), None)
+    """The time column, if any: the first named as one exactly (``timestamp [ms]``), else the first ``... timestamp``."""
+    return next((c for c in columns if _is_named_time(c)), None) or next(filter(is_time_column, columns), None)
 
 
 def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None]:
