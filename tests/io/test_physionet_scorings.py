@@ -1,7 +1,7 @@
 """Scorings and recordings as other PhysioNet sleep databases ship them: the CAP Sleep Database (``n1.edf`` scored in
 ``n1.txt``, Italian channel labels), the UCD apnea database (an EDF named ``ucddb002.rec``, one code per epoch in
 ``ucddb002_stage.txt``), the HMC database (``SN001.edf`` scored in ``SN001_sleepscoring.edf``) and ISRUC (``1.rec``
-scored in ``1_1.txt``)."""
+scored in ``1_1.txt``); and Philips Respironics RML scorings (``X.rml``, Sleepware/Alice, as PSG-Audio ships them)."""
 
 from datetime import datetime, timedelta
 
@@ -20,13 +20,14 @@ from wav2sleep.io.annotations import (
     CAP_TXT,
     EDF_ANNOTATIONS,
     HYPNOGRAM_CSV,
+    NSRR_XML,
     UCD_STAGE,
     read_annotation,
     scoring_beside,
 )
 from wav2sleep.models import create_model, save_model
 from wav2sleep.synth import simulate_night, write_edf
-from wav2sleep.synth.reader_seeds import write_cap_scoring
+from wav2sleep.synth.reader_seeds import write_cap_scoring, write_rml
 
 START = datetime(2008, 9, 22, 23, 58, 27)
 CAP_EVENTS = {0: "SLEEP-S0", 1: "SLEEP-S1", 2: "SLEEP-S2", 3: "SLEEP-S4", 4: "SLEEP-REM"}
@@ -154,3 +155,42 @@ def test_an_isruc_recording_is_scored_by_its_first_scorers_list_of_stages(tmp_pa
     (tmp_path / "2_1.txt").write_text("channel notes\n")  # not a list of stages: not its scoring
     (tmp_path / "2.txt").write_text("0\n1\n")  # nor is a list named X.txt (only a CAP table there)
     assert scoring_beside(tmp_path / "2.rec") is None
+
+
+RML_TYPES = {0: "Wake", 1: "NonREM1", 2: "NonREM2", 3: "NonREM3", 4: "REM"}
+
+
+def _rml_stages(codes):
+    """Runs of equal stages as RML Stage elements: (type, start s)."""
+    return [(RML_TYPES[int(c)], 30.0 * k) for k, c in enumerate(codes) if k == 0 or c != codes[k - 1]]
+
+
+def test_a_philips_rml_scoring_is_found_and_aligned_to_each_segment_of_the_night(night_and_model, tmp_path):
+    """Sleepware's RML beside the EDF (as the PSG-Audio data ship it), and an EDF holding a later part of the same
+    night: the scoring's RecordingStart aligns both."""
+    night, model = night_and_model
+    n = len(night.stages)
+    labels = {"ECG": "ECG", "ABD": "Effort ABD", "THX": "Effort THO"}
+    edf = _write_psg(tmp_path / "00000995-100507.edf", night, labels)
+    write_rml(tmp_path / "00000995-100507.rml", _rml_stages(night.stages), START, 30.0 * n)
+    assert scoring_beside(edf) == (tmp_path / "00000995-100507.rml", NSRR_XML)
+    events = read_annotation(tmp_path / "00000995-100507.rml")
+    assert events.start_clock == START.time() and events.durations.sum() == 30.0 * n
+    expected = stage(edf, model).agreement(Hypnogram(night.stages, 5))
+    agreement = stage(edf, model, reference="auto").metadata["agreement"]
+    assert agreement["epochs_compared"] == n and agreement["confusion"] == expected["confusion"]
+    # A scoring of a night that began 10 min before this recording: its first 20 epochs are not in the file.
+    earlier = np.r_[np.zeros(20, dtype=int), night.stages]
+    write_rml(tmp_path / "late.rml", _rml_stages(earlier), START - timedelta(minutes=10), 30.0 * (n + 20))
+    aligned = Hypnogram.from_annotation(tmp_path / "late.rml", n, START)
+    assert aligned.codes.tolist() == list(night.stages)
+
+
+def test_machine_staging_is_used_with_a_warning_and_an_unknown_type_is_named(tmp_path):
+    path = write_rml(tmp_path / "m.rml", [("Wake", 0), ("NonREM4", 60)], START, 120, staging="MachineStaging")
+    events = read_annotation(path)
+    assert events.codes.tolist() == [0, 3] and events.durations.tolist() == [60.0, 60.0]
+    assert "machine staging" in events.warnings[0]
+    write_rml(path, [("Wake", 0), ("Stage5", 60)], START, 120)
+    with pytest.raises(InputFileError, match=r"\[Stage 1 Type\]: unknown stage.*'Stage5'"):
+        read_annotation(path)

@@ -47,7 +47,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--edf-per-epoch", action="store_true",
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
-                   help="compare with a scorer's hypnogram of the recording (NSRR XML, WSC .stg.txt/.allscore.txt, "
+                   help="compare with a scorer's hypnogram of the recording (NSRR XML, Philips .rml, WSC "
+                        ".stg.txt/.allscore.txt, "
                         "SLPDB .an/.st, CAP .txt, UCD _stage.txt, a .txt list of stages (ISRUC), hypnogram CSV, EDF+ "
                         "annotations such as Sleep-EDF's X-Hypnogram.edf or HMC's X_sleepscoring.edf; 'auto': "
                         "found beside each recording, else the stages in its own EDF+ annotations): kappa, accuracy, "

@@ -1,6 +1,6 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
-Formats: NSRR and Profusion XML (``*.xml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB
+Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB
 stage annotations (``*.st``, ``*.arousal``), the CAP Sleep Database's ``*.txt`` and the UCD database's
 ``*_stage.txt``, a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
 signal). ``read_annotation``
@@ -43,12 +43,13 @@ ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCO
                       EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages, CAP_TXT: read_cap_txt,
                       UCD_STAGE: read_ucd_stages}  # fmt: skip
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", CAP_TXT),
-            (".xml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS),
+            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS),
             (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.
 _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), (".xml", NSRR_XML, None),
+           (".rml", NSRR_XML, None),
            (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None), (".an", SLPDB_AN, None),
            (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
            (".hypnogram.csv", HYPNOGRAM_CSV, lambda p: not _written_by_us(p)), ("-Hypnogram.edf", EDF_ANNOTATIONS, None),
@@ -102,7 +103,7 @@ def _sleep_edf_hypnogram(recording: Path) -> Path | None:
 
 def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
-    ``X-profusion.xml``, ``X.xml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
+    ``X-profusion.xml``, ``X.xml``, ``X.rml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
     ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
     ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None``
     when there is none."""

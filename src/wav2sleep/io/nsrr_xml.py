@@ -1,24 +1,28 @@
-"""NSRR ``annotations-events-nsrr`` XML (sleep stages and the recording start clock time), and Compumedics Profusion
-XML (NSRR's ``annotations-events-profusion``: one stage per epoch).
+"""NSRR ``annotations-events-nsrr`` XML (sleep stages and the recording start clock time), Compumedics Profusion
+XML (NSRR's ``annotations-events-profusion``: one stage per epoch), and Philips Respironics RML (``X.rml``, as
+Sleepware/Alice and Somnolyzer write it: ``Stage Type=... Start=...`` elements, each held until the next).
 
 Parsed as XML (any layout or whitespace, with or without a default namespace). NSRR: stage events are
 ``ScoredEvent``s whose ``EventType`` names stages (``Stages|Stages``); the R&K digit after ``|`` in ``EventConcept``
 gives the stage. Profusion (``CMPStudyConfig``): ``SleepStages`` lists one R&K digit per epoch of ``EpochLength``
 seconds from the recording start. Either way S3 and S4 -> N3, and 6, 7, 9 -> unscored; another digit is an error
-naming the event or epoch.
+naming the event or epoch. RML (``PatientStudy``): the scorer's ``UserStaging`` (else ``MachineStaging``, with a
+warning), AASM or R&K staging, types ``Wake``, ``NonREM1``-``NonREM4``, ``REM``, ``NotScored``; stages start at
+``Start`` seconds from the recording start and the last one lasts to the session's ``Duration``; the session's
+``RecordingStart`` gives the scoring's start clock.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 
 import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents
-from wav2sleep.stages import RK_TO_AASM
+from wav2sleep.stages import RK_TO_AASM, UNSCORED
 
 __all__ = ["read_nsrr_xml"]
 
@@ -63,6 +67,8 @@ def read_nsrr_xml(path: str | Path) -> StageEvents:
     epoch_list = root.find(".//SleepStages")
     if epoch_list is not None:
         return _profusion(path, root, epoch_list)
+    if root.find(".//StagingData") is not None:
+        return _rml(path, root)
     onsets, durations, codes, clock = [], [], [], None
     for event in root.iter("ScoredEvent"):
         concept = (event.findtext("EventConcept") or "").strip()
@@ -101,3 +107,62 @@ def _profusion(path: Path, root: ET.Element, epoch_list: ET.Element) -> StageEve
                                  expected=f"one of {sorted(RK_TO_AASM)}", found=repr(digit))  # fmt: skip
     codes = np.array([RK_TO_AASM[int(d)] for d in digits], dtype=np.int64)
     return StageEvents(path, np.arange(codes.size) * epoch, np.full(codes.size, epoch), codes)
+
+
+RML_TYPES = {"wake": 0, "nonrem1": 1, "nonrem2": 2, "nonrem3": 3, "nonrem4": 3, "rem": 4, "notscored": UNSCORED}
+
+
+def _rml(path: Path, root: ET.Element) -> StageEvents:
+    """Philips Respironics RML: ``StagingData/UserStaging/NeuroAdultAASMStaging/Stage`` (``Type``, ``Start``)."""
+    warnings = []
+    staging = root.find(".//StagingData/UserStaging")
+    if staging is None or staging.find(".//Stage") is None:
+        staging = root.find(".//StagingData/MachineStaging")
+        if staging is not None and staging.find(".//Stage") is not None:
+            warnings.append("no scorer's staging (UserStaging): the machine staging (MachineStaging) is used")
+    stages = [] if staging is None else list(staging.iter("Stage"))
+    if not stages:
+        raise InputFileError(path, "no sleep stage events", field="StagingData", expected="Stage elements",
+                             found="none")  # fmt: skip
+    onsets, codes = [], []
+    for i, stage in enumerate(stages):
+        kind = (stage.get("Type") or "").strip()
+        if kind.lower() not in RML_TYPES:
+            raise InputFileError(path, "unknown stage", field=f"Stage {i} Type", expected=", ".join(RML_TYPES),
+                                 found=repr(kind))  # fmt: skip
+        text = (stage.get("Start") or "").strip()
+        try:
+            onset = float(text)
+        except ValueError:
+            onset = float("nan")
+        if not np.isfinite(onset):
+            raise InputFileError(path, "stage start is not a finite number", field=f"Stage {i} Start",
+                                 expected="seconds", found=repr(text))  # fmt: skip
+        onsets.append(onset)
+        codes.append(RML_TYPES[kind.lower()])
+    order = np.argsort(onsets, kind="stable")
+    onsets_array, codes_array = np.array(onsets)[order], np.array(codes, dtype=np.int64)[order]
+    end = _session_seconds(root.findtext(".//Session/Duration"))
+    last = end - onsets_array[-1] if end is not None and end > onsets_array[-1] else 30.0
+    durations = np.r_[np.diff(onsets_array), last]
+    start = _session_start(root.findtext(".//Session/RecordingStart"), warnings)
+    return StageEvents(path, onsets_array, durations, codes_array, start, warnings)
+
+
+def _session_seconds(text: str | None) -> float | None:
+    try:
+        value = float((text or "").strip())
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def _session_start(text: str | None, warnings: list[str]) -> time | None:
+    """``RecordingStart`` (ISO date-time): its time of day. Metadata: unreadable is a warning."""
+    if not text or not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).time().replace(tzinfo=None)
+    except ValueError:
+        warnings.append(f"RecordingStart {text.strip()[:40]!r} unreadable; stages assumed to start with the recording")
+        return None

@@ -21,6 +21,7 @@ __all__ = [
     "READER_CASES",
     "write_edf_plus_d",
     "write_cap_scoring",
+    "write_rml",
     "Mutation",
     "apply_mutations",
     "random_mutations",
@@ -227,6 +228,27 @@ def write_cap_scoring(path: Path, rows: list[tuple[str, str, str, str]], positio
     return path
 
 
+def write_rml(path: Path, stages: list[tuple[str, float]], start: datetime, duration: float,
+              staging: str = "UserStaging") -> Path:  # fmt: skip
+    """A Philips Respironics RML scoring: the session's start and length, and ``stages`` ((type, start s) pairs) in
+    ``staging`` (``UserStaging`` or ``MachineStaging``), as Sleepware writes it (with its default namespace)."""
+    items = "".join(f'<Stage Type="{kind}" Start="{onset:g}" />' for kind, onset in stages)
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<PatientStudy xmlns="http://www.respironics.com/PatientStudy.xsd" '
+        f'Version="1.0"><Acquisition><Sessions><Session><RecordingStart>{start.isoformat()}</RecordingStart>'
+        f"<Duration>{duration:g}</Duration></Session></Sessions></Acquisition><ScoringData><Events />"
+        f"<StagingData><{staging}><NeuroAdultAASMStaging>{items}</NeuroAdultAASMStaging></{staging}></StagingData>"
+        "</ScoringData></PatientStudy>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _rml(folder: Path) -> Path:
+    stages = [("Wake", 0), ("NonREM1", 90), ("NonREM2", 150), ("NonREM3", 270), ("REM", 330), ("NotScored", 390)]
+    return write_rml(folder / "seed.rml", stages, START, 420)
+
+
 def _cap_txt(folder: Path) -> Path:
     """A CAP scoring: stages with dotted clock times across midnight, S4 and MT, and a CAP A phase among them."""
     rows = [("W", "23.59.00", "SLEEP-S0", "30"), ("W", "23.59.30", "SLEEP-S0", "30"), ("S1", "00.00.00", "SLEEP-S1", "30"),
@@ -351,6 +373,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
         ReaderCase("wfdb-stages", _wfdb_stages, _read_annotation),
         ReaderCase("cap-txt", _cap_txt, _read_annotation),
+        ReaderCase("rml", _rml, _read_annotation),
         ReaderCase("ucd-stage", _ucd_stages, _read_annotation),
         ReaderCase("edf-rec", _edf_rec, _read_recording),
     )
