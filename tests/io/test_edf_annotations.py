@@ -133,6 +133,8 @@ def test_an_edf_without_stage_annotations_gives_no_events(tmp_path):
      ("night1-PSG.edf", ["night1-Hypnogram.edf", "night2-Hypnogram.edf"], "night1-Hypnogram.edf"),
      ("rec.edf", ["rec-Hypnogram.edf"], "rec-Hypnogram.edf"),
      ("SC4001E0-PSG.edf", ["SC4001EC-Hypnogram.edf", "SC4001EH-Hypnogram.edf"], None),  # two scorers: ambiguous
+     ("01-01-0001 PSG.edf", ["01-01-0001 Base.edf"], "01-01-0001 Base.edf"),  # MASS
+     ("01-01-0001 PSG.edf", ["01-01-0002 Base.edf"], None),
      ("rec.edf", ["rec.annotations.edf"], None)],  # our own output is not a scorer's
 )  # fmt: skip
 def test_the_hypnogram_beside_a_recording_is_found_by_the_usual_names(tmp_path, recording, files, expected):

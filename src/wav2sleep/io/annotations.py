@@ -90,7 +90,10 @@ def _written_by_us(path: Path) -> bool:
 def _sleep_edf_hypnogram(recording: Path) -> Path | None:
     """Sleep-EDF's pairing: ``NAME-PSG.edf`` is scored in ``NAME-Hypnogram.edf``, or, as Sleep-EDF names them,
     ``SC4001E0-PSG.edf`` in ``SC4001EC-Hypnogram.edf`` (the last letter names the scorer's file): the one such file
-    beside the recording, if there is exactly one."""
+    beside the recording, if there is exactly one. MASS's ``NAME PSG.edf`` is scored in ``NAME Base.edf``."""
+    if recording.stem.upper().endswith(" PSG"):  # MASS: "01-01-0001 PSG.edf" scored in "01-01-0001 Base.edf"
+        base = recording.with_name(recording.stem[:-4] + " Base.edf")
+        return base if base.is_file() else None
     if not recording.stem.upper().endswith("-PSG") or len(recording.stem) < 6:
         return None
     same = recording.with_name(recording.stem[:-4] + "-Hypnogram.edf")
@@ -105,8 +108,9 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
     ``X-profusion.xml``, ``X.xml``, ``X.rml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
     ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
-    ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, or Sleep-EDF's ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``; ``None``
-    when there is none."""
+    ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, Sleep-EDF's
+    ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, or MASS's ``NAME Base.edf`` for ``NAME PSG.edf``; ``None`` when
+    there is none."""
     recording = Path(recording)
     for suffix, fmt, check in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)
