@@ -36,7 +36,7 @@ RK_TO_AASM: Mapping[int, int] = {0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 5: 4, 6: UNSCORED
 AASM_TO_FOUR: Mapping[int, int] = {0: 0, 1: 1, 2: 1, 3: 2, 4: 3, UNSCORED: UNSCORED}
 
 _LABEL_ALIASES: Mapping[str, int] = {
-    "W": 0, "WAKE": 0, "0": 0,
+    "W": 0, "WAKE": 0, "WK": 0, "0": 0,
     "N1": 1, "S1": 1, "1": 1,
     "N2": 2, "S2": 2, "2": 2,
     "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3,

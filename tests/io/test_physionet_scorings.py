@@ -18,6 +18,7 @@ from wav2sleep.ingest.generic import discover_generic
 from wav2sleep.io import read_recording
 from wav2sleep.io.annotations import (
     CAP_TXT,
+    DREAMS_TXT,
     EDF_ANNOTATIONS,
     HYPNOGRAM_CSV,
     NSRR_XML,
@@ -194,3 +195,24 @@ def test_machine_staging_is_used_with_a_warning_and_an_unknown_type_is_named(tmp
     write_rml(path, [("Wake", 0), ("Stage5", 60)], START, 120)
     with pytest.raises(InputFileError, match=r"\[Stage 1 Type\]: unknown stage.*'Stage5'"):
         read_annotation(path)
+
+
+def test_a_dreams_hypnogram_of_5_s_epochs_is_found_and_read_on_30_s_epochs(tmp_path):
+    """DREAMS: subject1.edf scored in HypnogramAASM_subject1.txt, one code per 5 s (5 W, 4 REM, 3 N1, 2 N2, 1 N3)."""
+    (tmp_path / "subject1.edf").write_bytes(b"")
+    codes = [5] * 6 + [3] * 6 + [2] * 3 + [4] * 3 + [2] * 6 + [1] * 6 + [0] * 6 + [4] * 6 + [-2] * 6
+    path = tmp_path / "HypnogramAASM_subject1.txt"
+    path.write_text("[HypnogramAASM]\n" + "".join(f"{c}\n" for c in codes))
+    assert scoring_beside(tmp_path / "subject1.edf") == (path, DREAMS_TXT)
+    scored = Hypnogram.from_annotation(path, 8, START)
+    # Each 30-s epoch takes the stage at its midpoint (the third epoch: N2 until 15 s, REM from 15 s).
+    assert scored.codes.tolist() == [0, 1, 4, 2, 3, 3, 4, -1]
+    path.write_text("[HypnogramAASM]\n5\n7\n")
+    with pytest.raises(InputFileError, match=r"line 3\]: unknown stage code"):
+        read_annotation(path)
+
+
+def test_an_alice_hypnogram_export_reads_wk_as_wake(tmp_path):
+    path = tmp_path / "alice.csv"
+    path.write_text(" Epoch Number ,Start Time ,Sleep Stage\n1,10:15:00 PM,WK\n2,10:15:30 PM,N1\n3,10:16:00 PM,REM\n")
+    assert read_annotation(path).codes.tolist() == [0, 1, 4]

@@ -1,12 +1,12 @@
 """Stage annotation files: one table of formats and readers, and the one guarded way to read them.
 
-Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB
-stage annotations (``*.st``, ``*.arousal``), the CAP Sleep Database's ``*.txt`` and the UCD database's
-``*_stage.txt``, a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
-signal). ``read_annotation``
-picks the reader from the format (or the file name) and, like ``read_recording``, lets only ``InputFileError`` out,
-naming the file. ``scoring_beside`` finds the scoring of a recording by name, for ingestion and ``stage --reference
-auto``.
+Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and
+``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
+``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
+stages), a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
+signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
+only ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
+ingestion and ``stage --reference auto``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.cap_txt import is_cap_txt, read_cap_txt
+from wav2sleep.io.dreams_txt import is_dreams_txt, read_dreams_txt
 from wav2sleep.io.edf_annotations import read_edf_stages
 from wav2sleep.io.hypnogram_csv import is_stage_list, read_hypnogram_csv
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
@@ -27,7 +28,7 @@ from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "ANNOTATION_READERS", "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "ANNOTATION_READERS", "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
@@ -38,11 +39,13 @@ EDF_ANNOTATIONS = "edf-annotations"
 WFDB_ANNOTATIONS = "wfdb-annotations"
 CAP_TXT = "cap-txt"
 UCD_STAGE = "ucd-stage"
+DREAMS_TXT = "dreams-txt"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
                       HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
                       EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages, CAP_TXT: read_cap_txt,
-                      UCD_STAGE: read_ucd_stages}  # fmt: skip
-_ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", CAP_TXT),
+                      UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt}  # fmt: skip
+# ".txt" alone: by content (_text_format).
+_ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
             (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS),
             (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
@@ -58,14 +61,19 @@ _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), ("
 
 
 def annotation_format(path: str | Path) -> str:
-    """The annotation format of ``path``, from its name."""
+    """The annotation format of ``path``, from its name (a plain ``.txt`` from its content)."""
     name = Path(path).name.lower()
     for ending, fmt in _ENDINGS:
         if name.endswith(ending):
-            # Any other .txt: a CAP scoring when it holds the CAP table, else a list of stages (ISRUC's X_1.txt).
-            return HYPNOGRAM_CSV if fmt == CAP_TXT and not is_cap_txt(path) else fmt
+            return fmt or _text_format(path)
     raise InputFileError(path, "not a stage annotation file", field="name",
                          expected=", ".join(e for e, _ in _ENDINGS), found=Path(path).name)  # fmt: skip
+
+
+def _text_format(path: str | Path) -> str:
+    """Any other ``.txt`` by its content: a CAP scoring (its table), a DREAMS hypnogram (its first line), else a list
+    of stages one per line (ISRUC's ``X_1.txt``)."""
+    return CAP_TXT if is_cap_txt(path) else DREAMS_TXT if is_dreams_txt(path) else HYPNOGRAM_CSV
 
 
 def read_annotation(path: str | Path, fmt: str | None = None) -> StageEvents:
@@ -109,15 +117,21 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     ``X-profusion.xml``, ``X.xml``, ``X.rml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
     ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
     ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, Sleep-EDF's
-    ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, or MASS's ``NAME Base.edf`` for ``NAME PSG.edf``; ``None`` when
-    there is none."""
+    ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, MASS's ``NAME Base.edf`` for ``NAME PSG.edf``, or DREAMS's
+    ``HypnogramAASM_X.txt`` (else ``HypnogramR&K_X.txt``); ``None`` when there is none."""
     recording = Path(recording)
     for suffix, fmt, check in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)
         if candidate.is_file() and (check is None or check(candidate)):
             return candidate, fmt
     sleep_edf = _sleep_edf_hypnogram(recording)
-    return (sleep_edf, EDF_ANNOTATIONS) if sleep_edf is not None else None
+    if sleep_edf is not None:
+        return sleep_edf, EDF_ANNOTATIONS
+    for prefix in ("HypnogramAASM_", "HypnogramR&K_"):  # DREAMS: subject1.edf scored in HypnogramAASM_subject1.txt
+        dreams = recording.with_name(f"{prefix}{recording.stem}.txt")
+        if dreams.is_file() and is_dreams_txt(dreams):
+            return dreams, DREAMS_TXT
+    return None
 
 
 def embedded_scoring(recording: str | Path) -> bool:

@@ -263,6 +263,14 @@ def _ucd_stages(folder: Path) -> Path:
     return folder / "seed_stage.txt"
 
 
+def _dreams_txt(folder: Path) -> Path:
+    """A DREAMS hypnogram: its header line, then one code per 5-s epoch (5 wake ... 0 stage 4, -1 to -3 unscored)."""
+    codes = [5] * 6 + [3] * 6 + [2] * 12 + [1] * 6 + [0] * 6 + [4] * 6 + [-1, -2, -3, 5, 5, 5]
+    path = folder / "HypnogramAASM_seed.txt"
+    path.write_text("[HypnogramAASM]\n" + "".join(f"{c}\n" for c in codes))
+    return path
+
+
 def _edf_rec(folder: Path) -> Path:
     """An EDF named ``.rec``, as the UCD and ISRUC databases name their PSGs."""
     _edf(folder).rename(folder / "seed.rec")
@@ -375,6 +383,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("cap-txt", _cap_txt, _read_annotation),
         ReaderCase("rml", _rml, _read_annotation),
         ReaderCase("ucd-stage", _ucd_stages, _read_annotation),
+        ReaderCase("dreams-txt", _dreams_txt, _read_annotation),
         ReaderCase("edf-rec", _edf_rec, _read_recording),
     )
 }
