@@ -91,7 +91,9 @@ def test_unreadable_path_is_reported(tmp_path):
     with pytest.raises(InputFileError, match="file not found"):
         read_recording(tmp_path / "missing.edf")
     (tmp_path / "x.txt").write_text("hello")
-    with pytest.raises(InputFileError, match=r"x.txt: unsupported file type; expected .*\.edf.*; found .txt"):
+    with pytest.raises(
+        InputFileError, match=r"x.txt: unsupported file type \(a table .* \.csv name\); expected .*\.edf.*; found .txt"
+    ):
         read_recording(tmp_path / "x.txt")
 
 
