@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.stage_events import StageEvents, coded_epochs
 from wav2sleep.io.text import text_lines
 from wav2sleep.stages import UNSCORED
 
@@ -35,18 +33,5 @@ def read_dreams_txt(path: str | Path) -> StageEvents:
     if not lines or not lines[0].strip().lower().startswith("[hypnogram"):
         raise InputFileError(path, "not a DREAMS hypnogram", field="line 1", expected="[HypnogramAASM]",
                              found=repr(lines[0][:40]) if lines else "an empty file")  # fmt: skip
-    codes = []
-    for number, line in enumerate(lines[1:], 2):
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            codes.append(DREAMS_CODES[int(text)])
-        except (ValueError, KeyError):
-            raise InputFileError(path, "unknown stage code", field=f"line {number}",
-                                 expected="5 wake, 4 REM, 3-0 stages 1-4, -1 to -3 unscored",
-                                 found=repr(text[:40])) from None  # fmt: skip
-    if not codes:
-        raise InputFileError(path, "no stage codes", expected="one code per 5-s epoch", found="none")
-    onsets = np.arange(len(codes), dtype=float) * DREAMS_EPOCH_S
-    return StageEvents(path, onsets, np.full(len(codes), DREAMS_EPOCH_S), np.array(codes, dtype=np.int64))
+    return coded_epochs(path, lines[1:], 2, DREAMS_CODES, "5 wake, 4 REM, 3-0 stages 1-4, -1 to -3 unscored",
+                        DREAMS_EPOCH_S)  # fmt: skip

@@ -27,15 +27,16 @@ from wav2sleep.stages import RK_TO_AASM, UNSCORED
 __all__ = ["read_nsrr_xml"]
 
 
-def _float(path: Path, element: ET.Element, tag: str, index: int) -> float:
-    text = (element.findtext(tag) or "").strip()
+def _seconds(path: Path, text: str | None, field: str) -> float:
+    """A stage event's time field (seconds): a finite number, else an error naming ``field``."""
+    text = (text or "").strip()
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
     if not np.isfinite(value):
-        raise InputFileError(path, "stage event field is not a finite number", field=f"{tag} (stage event {index})",
-                             expected="seconds", found=repr(text))  # fmt: skip
+        raise InputFileError(path, "stage event field is not a finite number", field=field, expected="seconds",
+                             found=repr(text))  # fmt: skip
     return value
 
 
@@ -81,8 +82,8 @@ def read_nsrr_xml(path: str | Path) -> StageEvents:
         if not digit.isdigit() or int(digit) not in RK_TO_AASM:
             raise InputFileError(path, "unknown stage", field="EventConcept", expected="'<name>|<0-9>'",
                                  found=repr(concept))  # fmt: skip
-        onsets.append(_float(path, event, "Start", len(codes)))
-        durations.append(_float(path, event, "Duration", len(codes)))
+        onsets.append(_seconds(path, event.findtext("Start"), f"Start (stage event {len(codes)})"))
+        durations.append(_seconds(path, event.findtext("Duration"), f"Duration (stage event {len(codes)})"))
         codes.append(RK_TO_AASM[int(digit)])
     if not codes:
         raise InputFileError(path, "no sleep stage events", field="ScoredEvent", expected="Stages|Stages events",
@@ -130,15 +131,7 @@ def _rml(path: Path, root: ET.Element) -> StageEvents:
         if kind.lower() not in RML_TYPES:
             raise InputFileError(path, "unknown stage", field=f"Stage {i} Type", expected=", ".join(RML_TYPES),
                                  found=repr(kind))  # fmt: skip
-        text = (stage.get("Start") or "").strip()
-        try:
-            onset = float(text)
-        except ValueError:
-            onset = float("nan")
-        if not np.isfinite(onset):
-            raise InputFileError(path, "stage start is not a finite number", field=f"Stage {i} Start",
-                                 expected="seconds", found=repr(text))  # fmt: skip
-        onsets.append(onset)
+        onsets.append(_seconds(path, stage.get("Start"), f"Stage {i} Start"))
         codes.append(RML_TYPES[kind.lower()])
     order = np.argsort(onsets, kind="stable")
     onsets_array, codes_array = np.array(onsets)[order], np.array(codes, dtype=np.int64)[order]

@@ -16,7 +16,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED
 
-__all__ = ["StageEvents", "epochs_from_events", "align_events", "held_until_next", "clock_seconds"]
+__all__ = ["StageEvents", "epochs_from_events", "align_events", "held_until_next", "clock_seconds", "coded_epochs"]
 
 
 @dataclass
@@ -85,6 +85,26 @@ def align_events(events: StageEvents, start: datetime | None, warnings: list[str
         warnings.append(f"annotation clock starts {delta:+.0f} s from the recording start; stages shifted accordingly")
         events.onsets = events.onsets + delta
     return events
+
+
+def coded_epochs(path: Path, lines: list[str], first_line: int, codes: dict[int, int], meaning: str,
+                 epoch_s: float) -> StageEvents:  # fmt: skip
+    """A database's stage codes, one integer per line (blank lines skipped) from line number ``first_line``, one
+    epoch of ``epoch_s`` each from the recording start, mapped through ``codes`` to AASM codes; another value is an
+    error naming its line (``meaning`` says what the codes are)."""
+    out = []
+    for number, line in enumerate(lines, first_line):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            out.append(codes[int(text)])
+        except (ValueError, KeyError):
+            raise InputFileError(path, "unknown stage code", field=f"line {number}", expected=meaning,
+                                 found=repr(text[:40])) from None  # fmt: skip
+    if not out:
+        raise InputFileError(path, "no stage codes", expected=f"one code per {epoch_s:g}-s epoch", found="none")
+    return StageEvents(path, np.arange(len(out)) * epoch_s, np.full(len(out), epoch_s), np.array(out, np.int64))
 
 
 def clock_seconds(moments: list[datetime]) -> np.ndarray:
