@@ -75,7 +75,8 @@ SIGNALS: dict[str, SignalSpec] = {
         ),
         SignalSpec("EOG-L", 4096, "voltage", ("EOG-L", "EOG(L)", "E1", "LOC", "EOGl"), "mV"),
         SignalSpec("EOG-R", 4096, "voltage", ("EOG-R", "EOG(R)", "E2", "ROC", "EOGr"), "mV"),
-        SignalSpec("IBI", 256, "interval", ("IBI", "RR", "NN", "RR-interval", "RR interval", "RRI"), "s", derived_from="ECG"),
+        SignalSpec("IBI", 256, "interval", ("IBI", "RR", "NN", "RR-interval", "RR interval", "RRI"), "s",
+                   derived_from="ECG"),
     )
 }  # fmt: skip
 SIGNAL_NAMES: tuple[str, ...] = tuple(SIGNALS)

@@ -28,7 +28,8 @@ from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "ANNOTATION_READERS", "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "ANNOTATION_READERS", "annotation_format", "read_annotation",
+           "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
@@ -46,18 +47,18 @@ ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCO
                       UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt}  # fmt: skip
 # ".txt" alone: by content (_text_format).
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
-            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".edf", EDF_ANNOTATIONS),
-            (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
+            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV),
+            (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.
 _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), (".xml", NSRR_XML, None),
-           (".rml", NSRR_XML, None),
-           (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None), (".an", SLPDB_AN, None),
-           (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
-           (".hypnogram.csv", HYPNOGRAM_CSV, lambda p: not _written_by_us(p)), ("-Hypnogram.edf", EDF_ANNOTATIONS, None),
-           ("_sleepscoring.edf", EDF_ANNOTATIONS, None), ("_stage.txt", UCD_STAGE, None),
-           ("_1.txt", HYPNOGRAM_CSV, is_stage_list), (".txt", CAP_TXT, is_cap_txt))  # fmt: skip
+           (".rml", NSRR_XML, None), (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None),
+           (".an", SLPDB_AN, None), (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
+           (".hypnogram.csv", HYPNOGRAM_CSV, lambda p: not _written_by_us(p)),
+           ("-Hypnogram.edf", EDF_ANNOTATIONS, None), ("_sleepscoring.edf", EDF_ANNOTATIONS, None),
+           ("_stage.txt", UCD_STAGE, None), ("_1.txt", HYPNOGRAM_CSV, is_stage_list),
+           (".txt", CAP_TXT, is_cap_txt))  # fmt: skip
 
 
 def annotation_format(path: str | Path) -> str:

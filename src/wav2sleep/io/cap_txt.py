@@ -50,7 +50,7 @@ def _header(lines: list[str]) -> tuple[int, dict[str, int]] | None:
 def is_cap_txt(path: str | Path) -> bool:
     """Whether ``path`` is a CAP scoring (its first lines hold the ``Sleep Stage ... Time ... Event`` header)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
             head = [fh.readline(4096) for _ in range(_HEADER_LINES)]
     except OSError:
         return False
@@ -90,7 +90,8 @@ def read_cap_txt(path: str | Path) -> StageEvents:
             codes.append(int(labels_to_codes(["W" if stage == "S0" else stage])[0]))
         except ValueError:
             raise InputFileError(path, "unknown sleep stage event", field=where,
-                                 expected="SLEEP-S0 to SLEEP-S4, SLEEP-REM, SLEEP-MT", found=event) from None  # fmt: skip
+                                 expected="SLEEP-S0 to SLEEP-S4, SLEEP-REM, SLEEP-MT",
+                                 found=event) from None  # fmt: skip
         clock, duration = _cell(cells, columns["time"]), _cell(cells, columns.get("duration"))
         try:
             moments.append(_clock(clock))

@@ -251,8 +251,9 @@ def _rml(folder: Path) -> Path:
 
 def _cap_txt(folder: Path) -> Path:
     """A CAP scoring: stages with dotted clock times across midnight, S4 and MT, and a CAP A phase among them."""
-    rows = [("W", "23.59.00", "SLEEP-S0", "30"), ("W", "23.59.30", "SLEEP-S0", "30"), ("S1", "00.00.00", "SLEEP-S1", "30"),
-            ("S2", "00.00.30", "SLEEP-S2", "30"), ("S2", "00.00.41", "MCAP-A1", "4"), ("S4", "00.01.00", "SLEEP-S4", "30"),
+    rows = [("W", "23.59.00", "SLEEP-S0", "30"), ("W", "23.59.30", "SLEEP-S0", "30"),
+            ("S1", "00.00.00", "SLEEP-S1", "30"), ("S2", "00.00.30", "SLEEP-S2", "30"),
+            ("S2", "00.00.41", "MCAP-A1", "4"), ("S4", "00.01.00", "SLEEP-S4", "30"),
             ("R", "00.01.30", "SLEEP-REM", "30"), ("MT", "00.02.00", "SLEEP-MT", "30")]  # fmt: skip
     return write_cap_scoring(folder / "seed.txt", rows)
 
