@@ -192,6 +192,8 @@ def test_machine_staging_is_used_with_a_warning_and_an_unknown_type_is_named(tmp
     events = read_annotation(path)
     assert events.codes.tolist() == [0, 3] and events.durations.tolist() == [60.0, 60.0]
     assert "machine staging" in events.warnings[0]
+    both = write_rml(tmp_path / "b.rml", [("Wake", 0), ("REM", 60)], START, 120, rk_stages=[("NonREM1", 0)])
+    assert read_annotation(both).codes.tolist() == [0, 4]  # the AASM staging, not R&K's beside it
     write_rml(path, [("Wake", 0), ("Stage5", 60)], START, 120)
     with pytest.raises(InputFileError, match=r"\[Stage 1 Type\]: unknown stage.*'Stage5'"):
         read_annotation(path)

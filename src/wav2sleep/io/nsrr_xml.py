@@ -121,7 +121,10 @@ def _rml(path: Path, root: ET.Element) -> StageEvents:
         staging = root.find(".//StagingData/MachineStaging")
         if staging is not None and staging.find(".//Stage") is not None:
             warnings.append("no scorer's staging (UserStaging): the machine staging (MachineStaging) is used")
-    stages = [] if staging is None else list(staging.iter("Stage"))
+    # One staging: AASM where the scorer also gave R&K's (stages of both would overlap).
+    blocks = [] if staging is None else [b for b in staging if b.find("Stage") is not None]
+    blocks.sort(key=lambda b: "aasm" not in str(b.tag).lower())
+    stages = list(blocks[0].iter("Stage")) if blocks else []
     if not stages:
         raise InputFileError(path, "no sleep stage events", field="StagingData", expected="Stage elements",
                              found="none")  # fmt: skip

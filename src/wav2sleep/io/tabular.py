@@ -3,7 +3,8 @@
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)``, scales it):
   seconds from the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken
-  from the time column (it must be finite and regular); a table without one is refused, since its rate would be unknown.
+  from the time column (it must be finite and regular); a table without one is refused, since its rate would be
+  unknown.
   CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
   semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
   A unit in brackets at the end of a column name (``IBI (ms)``, ``ECG [mV]``) is the channel's unit, and the name
