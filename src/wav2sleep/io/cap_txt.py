@@ -95,9 +95,10 @@ def read_cap_txt(path: str | Path) -> StageEvents:
         clock, duration = _cell(cells, columns["time"]), _cell(cells, columns.get("duration"))
         try:
             moments.append(_clock(clock))
-            durations.append(float(duration) if duration else float("nan"))
-            if not np.isfinite(durations[-1]) and duration:
+            seconds = float(duration) if duration else float("nan")  # none given: held until the next stage
+            if duration and not np.isfinite(seconds):
                 raise ValueError(duration)
+            durations.append(seconds)
         except ValueError:
             raise InputFileError(path, "unreadable time or duration", field=where,
                                  expected="a clock time hh.mm.ss and seconds",

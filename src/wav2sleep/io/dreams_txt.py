@@ -18,11 +18,15 @@ DREAMS_CODES = {5: 0, 4: 4, 3: 1, 2: 2, 1: 3, 0: 3, -1: UNSCORED, -2: UNSCORED, 
 DREAMS_EPOCH_S = 5.0
 
 
+def _is_first_line(line: str) -> bool:
+    return line.strip().lower().startswith("[hypnogram")
+
+
 def is_dreams_txt(path: str | Path) -> bool:
     """Whether ``path`` starts with the DREAMS hypnogram line (``[HypnogramAASM]``, ``[HypnogramR&K]``)."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            return fh.readline(256).strip().lower().startswith("[hypnogram")
+            return _is_first_line(fh.readline(256))
     except OSError:
         return False
 
@@ -30,7 +34,7 @@ def is_dreams_txt(path: str | Path) -> bool:
 def read_dreams_txt(path: str | Path) -> StageEvents:
     path = Path(path)
     lines = text_lines(path, "a DREAMS hypnogram")
-    if not lines or not lines[0].strip().lower().startswith("[hypnogram"):
+    if not lines or not _is_first_line(lines[0]):
         raise InputFileError(path, "not a DREAMS hypnogram", field="line 1", expected="[HypnogramAASM]",
                              found=repr(lines[0][:40]) if lines else "an empty file")  # fmt: skip
     return coded_epochs(path, lines[1:], 2, DREAMS_CODES, "5 wake, 4 REM, 3-0 stages 1-4, -1 to -3 unscored",

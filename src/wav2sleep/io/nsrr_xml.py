@@ -26,6 +26,8 @@ from wav2sleep.stages import RK_TO_AASM, UNSCORED
 
 __all__ = ["read_nsrr_xml"]
 
+RML_TYPES = {"wake": 0, "nonrem1": 1, "nonrem2": 2, "nonrem3": 3, "nonrem4": 3, "rem": 4, "notscored": UNSCORED}
+
 
 def _seconds(path: Path, text: str | None, field: str) -> float:
     """A stage event's time field (seconds): a finite number, else an error naming ``field``."""
@@ -108,9 +110,6 @@ def _profusion(path: Path, root: ET.Element, epoch_list: ET.Element) -> StageEve
                                  expected=f"one of {sorted(RK_TO_AASM)}", found=repr(digit))  # fmt: skip
     codes = np.array([RK_TO_AASM[int(d)] for d in digits], dtype=np.int64)
     return StageEvents(path, np.arange(codes.size) * epoch, np.full(codes.size, epoch), codes)
-
-
-RML_TYPES = {"wake": 0, "nonrem1": 1, "nonrem2": 2, "nonrem3": 3, "nonrem4": 3, "rem": 4, "notscored": UNSCORED}
 
 
 def _rml(path: Path, root: ET.Element) -> StageEvents:

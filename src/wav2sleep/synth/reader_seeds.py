@@ -233,16 +233,16 @@ def write_rml(path: Path, stages: list[tuple[str, float]], start: datetime, dura
     """A Philips Respironics RML scoring: the session's start and length, and ``stages`` ((type, start s) pairs) in
     ``staging`` (``UserStaging`` or ``MachineStaging``), as Sleepware writes it (with its default namespace); with
     ``rk_stages`` an R&K staging before the AASM one."""
-    items = "".join(f'<Stage Type="{kind}" Start="{onset:g}" />' for kind, onset in stages)
-    if rk_stages:
-        rk = "".join(f'<Stage Type="{kind}" Start="{onset:g}" />' for kind, onset in rk_stages)
-        items = f"{rk}</NeuroRKStaging><NeuroAdultAASMStaging>{items}"
+    blocks = "".join(
+        f"<{tag}>" + "".join(f'<Stage Type="{kind}" Start="{onset:g}" />' for kind, onset in items) + f"</{tag}>"
+        for tag, items in (("NeuroRKStaging", rk_stages), ("NeuroAdultAASMStaging", stages))
+        if items
+    )
     path.write_text(
         '<?xml version="1.0" encoding="utf-8"?>\n<PatientStudy xmlns="http://www.respironics.com/PatientStudy.xsd" '
         f'Version="1.0"><Acquisition><Sessions><Session><RecordingStart>{start.isoformat()}</RecordingStart>'
         f"<Duration>{duration:g}</Duration></Session></Sessions></Acquisition><ScoringData><Events />"
-        f"<StagingData><{staging}><{'NeuroRKStaging' if rk_stages else 'NeuroAdultAASMStaging'}>{items}"
-        f"</NeuroAdultAASMStaging></{staging}></StagingData>"
+        f"<StagingData><{staging}>{blocks}</{staging}></StagingData>"
         "</ScoringData></PatientStudy>\n",
         encoding="utf-8",
     )
