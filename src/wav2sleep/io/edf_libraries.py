@@ -79,7 +79,7 @@ def _first_that_reads(path: Path, labels: Sequence[str] | None, reason: str,
             message = str(exc).replace(f"{path}: ", "").strip()  # the path is already in our message
             refusals.append(f"{name}: {message or type(exc).__name__}")
             continue
-        if recording is not None:
+        if recording is not None and not _is_bdf(path):  # BDF is theirs to read: nothing to warn about
             recording.warnings.append(f"read with {name} ({reason})")
         return names, recording
     raise LibrariesRefused("; ".join(refusals))
