@@ -163,6 +163,42 @@ def test_memory_is_bounded_by_the_input_not_by_its_onsets(tmp_path):
     assert path.stat().st_size < 10_000
 
 
+def _overwrite(path, offset: int, width: int, value: bytes) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[offset : offset + width] = value.ljust(width, b" ")
+    path.write_bytes(bytes(raw))
+
+
+PHYSICAL_MAX = 256 + 3 * (16 + 80 + 8 + 8)  # the first signal's physical maximum
+
+
+@pytest.mark.parametrize(
+    ("offset", "width", "value", "warning"),
+    [
+        (256, 16, b"EKG\x00\x00\x00", None),  # a label padded with NUL, as some writers pad
+        (256 + 3 * 96, 8, "µV".encode(), None),  # UTF-8 in the ASCII header (the EKG's unit)
+        (256 + 3 * 96, 8, "µV".encode("latin-1"), None),  # latin-1, as MNE and EDFbrowser read it
+        (176, 8, b"23:01:02", None),  # colons instead of the standard's dots
+        (PHYSICAL_MAX, 8, None, "EKG physical max '"),
+    ],
+)
+def test_header_quirks_of_other_writers_read_as_meant(edf, tmp_path, offset, width, value, warning):
+    quirky = tmp_path / "quirky.edf"
+    quirky.write_bytes(edf.read_bytes())
+    if value is None:  # the same physical maximum written with a decimal comma
+        value = edf.read_bytes()[offset : offset + width].replace(b".", b",")
+    _overwrite(quirky, offset, width, value)
+    expected, rec = read_recording(edf), read_recording(quirky)
+    assert rec.start == START and list(rec.channels) == ["EKG", "Thor", "SpO2"]
+    assert rec.channels["EKG"].unit in ("uV", "µV")
+    np.testing.assert_array_equal(rec.channels["EKG"].data, expected.channels["EKG"].data)
+    if warning:  # e.g. "EKG physical max '434,4' written with a decimal comma: read as 434.4"
+        (said,) = rec.warnings
+        assert said.startswith(warning) and "written with a decimal comma: read as" in said
+    else:
+        assert rec.warnings == []
+
+
 @pytest.mark.parametrize(
     ("offset", "width", "value", "message"),
     [
@@ -174,9 +210,7 @@ def test_memory_is_bounded_by_the_input_not_by_its_onsets(tmp_path):
 )
 def test_impossible_header_values_are_refused_naming_the_field(tmp_path, offset, width, value, message):
     path = write_edf_plus_d(tmp_path / "d.edf", list(range(10)))
-    raw = bytearray(path.read_bytes())
-    raw[offset : offset + width] = value.ljust(width)
-    path.write_bytes(bytes(raw))
+    _overwrite(path, offset, width, value)
     with pytest.raises(InputFileError, match=message):
         read_recording(path)
 

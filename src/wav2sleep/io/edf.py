@@ -16,12 +16,15 @@ Repairs (each reported in ``Recording.warnings``/``Channel.warnings``): header-s
 number of signals; record count missing (-1) or larger than the file holds (truncated file: complete records are
 read); physical range unusable (min == max, or max == 0 as in some CHAT files): replaced by [-3.28, 3.28] as the
 reference's CHAT fix does (amplitude is then arbitrary; training z-scores anyway); inverted physical range (valid EDF:
-the header flips polarity) is decoded as written and noted.
+the header flips polarity) is decoded as written and noted; a decimal comma in a physical range or the record
+duration (European locales) is read as a point. Other writers' quirks read as meant without a warning: NUL padding,
+UTF-8 in the ASCII header (``µV``), colons or slashes in the start date/time.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -76,19 +79,40 @@ class EdfHeader:
         return [s["label"] for s in self.signals]
 
 
-def _number(path: Path, text: str, name: str, kind=float):
+def _text(field: str) -> str:
+    """A header field's text. Some writers pad with NUL instead of spaces, or write UTF-8 (``µV``) into the ASCII
+    header: both are read as meant (the field was decoded as latin-1, which any byte is)."""
+    field = field.split("\x00", 1)[0].strip()
     try:
-        return kind(text.strip())
+        return field.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return field
+
+
+def _number(path: Path, text: str, name: str, kind=float, warnings: list[str] | None = None):
+    text = _text(text)
+    try:
+        return kind(text)
     except ValueError:
-        raise InputFileError(path, "unreadable EDF header field", field=name, expected="a number",
-                             found=repr(text.strip())) from None  # fmt: skip
+        pass
+    # A decimal comma (European locales) is unambiguous in a field of 8 characters: read it, say so.
+    if kind is float and warnings is not None and text.count(",") == 1 and "." not in text:
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            pass
+        else:
+            warnings.append(f"{name} {text!r} written with a decimal comma: read as {value:g}")
+            return value
+    raise InputFileError(path, "unreadable EDF header field", field=name, expected="a number",
+                         found=repr(text)) from None  # fmt: skip
 
 
 def _start(raw: str, warnings: list[str]) -> datetime | None:
-    date, time = raw[168:176], raw[176:184]
-    try:
-        day, month, year = (int(x) for x in date.split("."))
-        hour, minute, second = (int(x) for x in time.split("."))
+    date, time = _text(raw[168:176]), _text(raw[176:184])
+    try:  # the standard's dots, or the colons and slashes some writers use
+        day, month, year = (int(x) for x in re.split(r"[.:/-]", date))
+        hour, minute, second = (int(x) for x in re.split(r"[.:/-]", time))
         return datetime(year + (1900 if year >= 85 else 2000), month, day, hour, minute, second)
     except ValueError:
         warnings.append(f"start date/time {date!r} {time!r} unreadable; clock times unknown")
@@ -108,7 +132,7 @@ def read_header(path: str | Path) -> EdfHeader:
                 raise InputFileError(path, "EDF header truncated", field="header", expected="at least 256 bytes",
                                      found=f"{size} bytes")  # fmt: skip
             raw = fixed.decode("latin-1")
-            if raw[:8].strip() != "0":
+            if _text(raw[:8]) != "0":
                 raise InputFileError(path, "not an EDF file", field="version", expected="'0'", found=repr(raw[:8]))
             ns = _number(path, raw[252:256], "number of signals", int)
             if ns <= 0 or ns > 4096:
@@ -129,18 +153,18 @@ def read_header(path: str | Path) -> EdfHeader:
     offset = 0
     for name, width in _FIELDS:
         for i in range(ns):
-            signals[i][name] = signal_header[offset + i * width : offset + (i + 1) * width].strip()
+            signals[i][name] = _text(signal_header[offset + i * width : offset + (i + 1) * width])
         offset += ns * width
     for s in signals:
         for key in ("physical_min", "physical_max"):
-            s[key] = _number(path, s[key], f"{s['label']} {key.replace('_', ' ')}")
+            s[key] = _number(path, s[key], f"{s['label']} {key.replace('_', ' ')}", warnings=warnings)
         for key in ("digital_min", "digital_max", "samples"):
             s[key] = _number(path, s[key], f"{s['label']} {key.replace('_', ' ')}", int)
     for s in signals:
         if s["samples"] <= 0:
             raise InputFileError(path, "impossible samples per record", field=f"{s['label']} samples per record",
                                  expected="a positive count", found=str(s["samples"]))  # fmt: skip
-    record_seconds = _number(path, raw[244:252], "record duration")
+    record_seconds = _number(path, raw[244:252], "record duration", warnings=warnings)
     # EDF+ allows a record duration of 0 in a file that holds only annotations (a hypnogram, an event list).
     annotations_only = holds_only_annotations([s["label"] for s in signals])
     if not math.isfinite(record_seconds) or record_seconds < 0 or (record_seconds == 0 and not annotations_only):
