@@ -36,7 +36,7 @@ import numpy as np
 from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.scoring import accuracy, cohens_kappa, confusion_matrix, f1_scores
 from wav2sleep.signals import EPOCH_SECONDS
-from wav2sleep.stages import UNSCORED, class_labels, labels_to_codes, to_num_classes
+from wav2sleep.stages import LIGHT, UNSCORED, class_labels, labels_to_codes, to_num_classes
 from wav2sleep.store import atomic_path, write_text_atomic
 
 __all__ = ["Hypnogram", "EDF_STAGE_TEXTS", "json_safe", "STATISTICS", "describe_statistic"]
@@ -224,9 +224,10 @@ class Hypnogram:
     @classmethod
     def from_annotation(cls, path: str | Path, n_epochs: int | None = None,
                         start: datetime | None = None) -> Hypnogram:  # fmt: skip
-        """A scorer's file (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV, EDF+) as a 5-class hypnogram of ``n_epochs``
-        epochs (default: as far as the scoring goes). With the recording's ``start``, a scoring clock that starts
-        later is aligned to it, as ingestion does; notes go to ``metadata["warnings"]``."""
+        """A scorer's file (NSRR XML, WSC, SLPDB ``.an``, hypnogram CSV or TSV, EDF+) as a 5-class hypnogram of
+        ``n_epochs`` epochs (default: as far as the scoring goes), or a 4-class one when the scoring has light sleep
+        (N1 and N2 not told apart). With the recording's ``start``, a scoring clock that starts later is aligned to
+        it, as ingestion does; notes go to ``metadata["warnings"]``."""
         from wav2sleep.io.annotations import read_annotation
         from wav2sleep.io.recording import MAX_DURATION_S
         from wav2sleep.io.stage_events import align_events, epochs_from_events
@@ -241,7 +242,9 @@ class Hypnogram:
                                      expected=f"at most {MAX_DURATION_S / 86400:g} days")  # fmt: skip
             n_epochs = int(np.ceil(end / EPOCH_SECONDS))
         codes, more = epochs_from_events(events, n_epochs)
-        return cls(codes, 5, start, scorer=Path(path).name, metadata={"warnings": warnings + more})
+        num_classes = 4 if (codes == LIGHT).any() else 5
+        return cls(to_num_classes(codes, num_classes), num_classes, start, scorer=Path(path).name,
+                   metadata={"warnings": warnings + more})  # fmt: skip
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -422,15 +425,16 @@ class Hypnogram:
     def agreement(self, reference: Hypnogram) -> dict:
         """Epoch-by-epoch agreement with a ``reference`` scoring of the same recording (e.g. a sleep technician's).
 
-        The reference is mapped to this hypnogram's classes (a 5-class scoring to 4 classes merges N1 and N2); epochs
-        unscored in either are left out; when the lengths differ, the common first epochs are compared. Returns
+        The reference is mapped to this hypnogram's classes (a 5-class scoring to 4 classes merges N1 and N2; a
+        4-class scoring of a 5-class hypnogram is compared with this one's N1 and N2 merged); epochs unscored in
+        either are left out; when the lengths differ, the common first epochs are compared. Returns
         epochs compared, Cohen's kappa, accuracy, per-stage F1, the confusion matrix (rows: reference, columns: this
         hypnogram) and ``statistics_difference``: every sleep statistic, this hypnogram's minus the reference's
         (``None`` where either is undefined).
         """
         if reference.num_classes < self.num_classes:
-            raise ConfigError(f"a {reference.num_classes}-class reference cannot score a {self.num_classes}-class "
-                              "hypnogram (N1 and N2 cannot be told apart)")  # fmt: skip
+            merged = to_num_classes(self.codes, reference.num_classes)
+            return Hypnogram(merged, reference.num_classes, self.start, scorer=self.scorer).agreement(reference)
         n = min(self.n_epochs, reference.n_epochs)
         ref_codes = to_num_classes(reference.codes[:n], self.num_classes) if reference.num_classes != self.num_classes \
             else reference.codes[:n]  # fmt: skip

@@ -1,7 +1,9 @@
 """Stage vocabularies and maps: AASM 5-class, 4-class (Wake/Light/Deep/REM), R&K -> AASM, unscored.
 
 Integer codes are used inside arrays; labels (``"N2"``) at the edges. Unscored, movement and artefact epochs
-are ``UNSCORED = -1`` everywhere.
+are ``UNSCORED = -1`` everywhere. A scoring read from a file may also hold ``LIGHT`` (light sleep of a 4-class
+scoring, N1 and N2 not told apart: a wearable's or a 4-class model's hypnogram); it can score a 4-class hypnogram
+(``to_num_classes(codes, 4)``), never train or score a 5-class one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from wav2sleep.errors import ConfigError
 
 __all__ = [
     "UNSCORED",
+    "LIGHT",
     "AASM_LABELS",
     "FOUR_CLASS_LABELS",
     "RK_TO_AASM",
@@ -27,22 +30,23 @@ __all__ = [
 ]
 
 UNSCORED = -1
+LIGHT = 5  # light sleep of a 4-class scoring (N1 or N2, not told apart): only in scorings read from files
 AASM_LABELS: tuple[str, ...] = ("W", "N1", "N2", "N3", "REM")
 FOUR_CLASS_LABELS: tuple[str, ...] = ("W", "Light", "Deep", "REM")
 
 # NSRR/R&K integer codes (XML EventConcept digit, WSC .stg, SLPDB): 0 W, 1 S1, 2 S2, 3 S3, 4 S4, 5 REM,
 # 6 movement, 7/9 unscored. S3 and S4 merge into N3.
 RK_TO_AASM: Mapping[int, int] = {0: 0, 1: 1, 2: 2, 3: 3, 4: 3, 5: 4, 6: UNSCORED, 7: UNSCORED, 9: UNSCORED}
-AASM_TO_FOUR: Mapping[int, int] = {0: 0, 1: 1, 2: 1, 3: 2, 4: 3, UNSCORED: UNSCORED}
+AASM_TO_FOUR: Mapping[int, int] = {0: 0, 1: 1, 2: 1, 3: 2, 4: 3, LIGHT: 1, UNSCORED: UNSCORED}
 
 _LABEL_ALIASES: Mapping[str, int] = {
     "W": 0, "WAKE": 0, "WK": 0, "0": 0,
     "N1": 1, "S1": 1, "1": 1,
     "N2": 2, "S2": 2, "2": 2,
     "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3,
-    "R": 4, "REM": 4, "5": 4, "DEEP": 3,
+    "R": 4, "REM": 4, "5": 4, "DEEP": 3, "LIGHT": LIGHT,
     "MT": UNSCORED, "M": UNSCORED, "MOVEMENT": UNSCORED, "?": UNSCORED, "UNSCORED": UNSCORED, "ART": UNSCORED,
-    "UNS": UNSCORED,
+    "UNS": UNSCORED, "N/A": UNSCORED,
     "-1": UNSCORED, "6": UNSCORED, "7": UNSCORED, "9": UNSCORED, "": UNSCORED,
 }  # fmt: skip
 
@@ -70,10 +74,14 @@ def map_stages(codes: np.ndarray, mapping: Mapping[int, int]) -> np.ndarray:
 
 
 def to_num_classes(aasm: np.ndarray, num_classes: int) -> np.ndarray:
-    """AASM 5-class codes (with -1 unscored) to the model's ``num_classes`` (4 merges N1+N2)."""
+    """AASM 5-class codes (with -1 unscored, and ``LIGHT``) to the model's ``num_classes`` (4 merges N1+N2)."""
     class_labels(num_classes)
     aasm = np.asarray(aasm, dtype=np.int8)
-    return aasm.copy() if num_classes == 5 else map_stages(aasm, AASM_TO_FOUR)
+    if num_classes == 4:
+        return map_stages(aasm, AASM_TO_FOUR)
+    if (aasm == LIGHT).any():
+        raise ValueError("light sleep (N1 and N2 merged, a 4-class scoring) is not one of the 5 stages")
+    return aasm.copy()
 
 
 def labels_to_codes(labels) -> np.ndarray:
@@ -91,13 +99,14 @@ def labels_to_codes(labels) -> np.ndarray:
 # "Movement time"), AASM ones ("Sleep stage N2", "Stage - N3", "Sleep Stage: REM"), or a label alone.
 _SLEEP_STAGE = re.compile(r"^sleep[\s_-]*stage[\s:_-]*(.*)$")
 _STAGE = re.compile(r"^stage[\s:_-]*(.*)$")
-_UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored", "?", "mt", "uns"}
-_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP"}  # labels that name a stage on their own
+_UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored", "?", "mt", "uns", "n/a"}
+_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP", "LIGHT"}  # labels that name a stage on their own
 _DIGITS = {"1", "2", "3", "4", "?"}  # R&K digits, a stage only after "Stage"
 
 
 def stage_from_text(text: str) -> int | None:
-    """The AASM code a stage annotation's text names (-1 unscored), ``None`` for a text that is not a stage.
+    """The AASM code a stage annotation's text names (-1 unscored; ``LIGHT`` for ``Light`` or ``Sleep stage 1/2``, a
+    4-class scoring), ``None`` for a text that is not a stage.
 
     ``Sleep stage ...`` must name a stage (else ``ValueError``); ``Stage ...`` and a label alone (``W``, ``N2``,
     ``REM``) count only when they name one, since event lists use such words for other things too."""
@@ -105,8 +114,8 @@ def stage_from_text(text: str) -> int | None:
     if key in _UNSCORED_TEXTS:
         return UNSCORED
     sleep_stage = _SLEEP_STAGE.match(key)
-    if key == "light" or (sleep_stage is not None and sleep_stage.group(1) == "1/2"):
-        raise ValueError(f"{text!r} is light sleep (N1 and N2 merged, a 4-class hypnogram), not one of the 5 stages")
+    if sleep_stage is not None and sleep_stage.group(1) == "1/2":  # our own EDF+ export of a 4-class hypnogram
+        return LIGHT
     if sleep_stage is not None:
         try:
             return int(labels_to_codes([sleep_stage.group(1)])[0])

@@ -8,7 +8,6 @@ import torch
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 from wav2sleep.cli.main import main
-from wav2sleep.errors import ConfigError
 from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.inference.reference import find_reference
 from wav2sleep.inference.stage import stage
@@ -30,8 +29,9 @@ def test_agreement_matches_scikit_learn_and_maps_a_5_class_reference():
     assert np.array(a["confusion"]).sum() == 8 and a["confusion"][0] == [2, 0, 0, 0]
     mine, theirs = ours.sleep_statistics(), Hypnogram(ref4, 4).sleep_statistics()
     assert a["statistics_difference"]["TST"] == pytest.approx(mine["TST"] - theirs["TST"])
-    with pytest.raises(ConfigError, match="cannot score a 5-class"):
-        Hypnogram([0, 1], 5).agreement(Hypnogram([0, 1], 4))
+    five = Hypnogram([0, 1, 2, 3, 4, 2], 5)  # a 4-class scoring of a 5-class hypnogram: ours merged to 4 classes
+    merged = five.agreement(Hypnogram([0, 1, 1, 2, 3, 2], 4))
+    assert merged["labels"] == ["W", "Light", "Deep", "REM"] and merged["accuracy"] == 5 / 6
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +135,43 @@ def test_stages_in_the_recordings_own_annotations_are_its_reference(scored, tmp_
     plain = write_edf(tmp_path / "plain.edf", channels, datetime(2021, 6, 1, 23, 0), annotations=[(35.0, "Lights off")])
     warnings: list[str] = []
     assert find_reference(plain, warnings) is None and warnings == []
+
+
+@pytest.mark.parametrize(
+    "written", ["rec.hypnogram.csv", "sub-rec_task-sleep_events.tsv", "sub-rec_task-sleep_hypnogram.tsv",
+                "rec.annotations.edf"],
+)  # fmt: skip
+def test_a_4_class_hypnogram_ours_or_a_wearables_is_a_reference_for_a_4_class_model(scored, shared_data, tmp_path,
+                                                                                   written):  # fmt: skip
+    """Every format ``stage`` writes reads back as a reference (light sleep and all): the same staging agrees with
+    itself exactly; a 5-class model against it is compared with N1 and N2 merged."""
+    edf, model = scored[0], shared_data.parent / "reference" / "checkpoints" / "wav2sleep-cardio"  # every stage
+    first = tmp_path / "first"
+    assert main(["stage", str(edf), "--model", str(model), "--out", str(first), "--formats", "csv,tsv,bids,edf"]) == 0
+    ours = stage(edf, model, reference=first / written)
+    a = ours.metadata["agreement"]
+    assert a["labels"] == ["W", "Light", "Deep", "REM"] and a["epochs_compared"] == 60
+    assert a["kappa"] == pytest.approx(1.0) and a["accuracy"] == 1.0 and {1, 2} <= set(ours.codes.tolist())
+    five = Hypnogram(np.where(ours.codes == 1, 2, np.where(ours.codes >= 2, ours.codes + 1, ours.codes)), 5)
+    assert five.agreement(ours)["accuracy"] == 1.0  # light = N2 here: merged, the same hypnogram
+
+
+def test_a_bids_scoring_beside_a_bids_recording_is_found_and_our_own_output_is_not(scored, tmp_path):
+    edf, truth, model = scored
+    folder = tmp_path / "sub-01" / "eeg"
+    folder.mkdir(parents=True)
+    recording = folder / "sub-01_task-sleep_eeg.edf"
+    recording.write_bytes(edf.read_bytes())
+    assert find_reference(recording, []) is None
+    main(["stage", str(recording), "--model", str(model), "--out", str(folder), "--formats", "tsv,bids"])
+    assert (folder / "sub-01_task-sleep_events.tsv").is_file() and (
+        folder / "sub-01_task-sleep_hypnogram.tsv"
+    ).is_file()
+    assert find_reference(recording, []) is None  # a model's output, not a scorer's
+    texts = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R"}  # a scorer's events.tsv, as a BIDS sleep dataset holds it
+    rows = [f"{30 * i}\t30\tsleep_stage_{texts[int(c)]}\t{texts[int(c)]}" for i, c in enumerate(truth)]
+    (folder / "sub-01_task-sleep_events.tsv").write_text("onset\tduration\ttrial_type\tstage\n" + "\n".join(rows))
+    (folder / "sub-01_task-sleep_events.json").write_text('{"StageScorer": "technician 1"}')
+    assert find_reference(recording, []) == folder / "sub-01_task-sleep_events.tsv"
+    a = stage(recording, model, reference="auto").metadata["agreement"]
+    assert a["confusion"] == stage(edf, model, reference="auto").metadata["agreement"]["confusion"]

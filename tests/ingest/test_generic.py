@@ -73,3 +73,21 @@ def test_a_channel_chosen_for_every_recording_is_used_and_one_without_it_fails_n
     assert main(["ingest", str(src), "--out", str(tmp_path / "s2"), "--signals", "ECG", "--channel",
                  "EOG-L=EOG horizontal"]) == 2  # fmt: skip
     assert "which --signals does not keep" in capsys.readouterr().err
+
+
+def test_a_4_class_scoring_fails_its_night_naming_the_scoring_and_the_rest_ingest(tmp_path):
+    """Light sleep (N1 and N2 not told apart; a wearable's or a 4-class model's hypnogram) cannot train 5 classes."""
+    night = simulate_night(2, 0.5, eog=False, has_ppg=False, rates={"ECG": 128})
+    channels = [("EKG", night.waveforms["ECG"][0], 128, "mV")]
+    src = tmp_path / "watch"
+    src.mkdir()
+    for name in ("four", "five"):
+        write_edf(src / f"{name}.edf", channels, datetime(2021, 6, 1, 23, 0))
+    (src / "four.hypnogram.csv").write_text("onset,stage\n0,W\n30,Light\n60,Deep\n90,REM\n")
+    (src / "five.hypnogram.csv").write_text("onset,stage\n0,W\n30,N1\n60,N3\n90,REM\n")
+    summary = ingest_folder(src, tmp_path / "store", workers=1, progress=False)
+    assert summary.ok == 1 and summary.failed == 1
+    ((where, why),) = summary.failures
+    assert "four" in where and "four.hypnogram.csv [stages]: a 4-class scoring (light sleep" in why
+    rows = {r["session"]: r for r in read_manifest(tmp_path / "store")}
+    assert rows["five"]["status"] == "ok" and rows["four"]["status"] == "failed" and "4-class" in rows["four"]["error"]

@@ -12,7 +12,7 @@ from wav2sleep.hypnogram import Hypnogram
 from wav2sleep.io import read_recording
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, read_annotation, scoring_beside
 from wav2sleep.io.stage_events import epochs_from_events
-from wav2sleep.stages import UNSCORED, stage_from_text
+from wav2sleep.stages import LIGHT, UNSCORED, stage_from_text
 
 
 @pytest.mark.parametrize(
@@ -21,13 +21,14 @@ from wav2sleep.stages import UNSCORED, stage_from_text
      ("Sleep stage R", 4), ("Sleep stage ?", UNSCORED), ("Movement time", UNSCORED), ("sleep stage n2", 2),
      ("Sleep Stage: N3", 3), ("Sleep_stage_R", 4), ("Stage - N1", 1), ("Stage W", 0), ("Stage 2", 2),
      ("W", 0), ("Wake", 0), ("N2", 2), ("REM", 4), ("  Sleep  stage  W ", 0),
+     ("Light", LIGHT), ("Sleep stage 1/2", LIGHT), ("n/a", UNSCORED),  # a 4-class scoring (ours, a wearable's)
      ("Lights off", None), ("Obstructive Apnea", None), ("Arousal", None), ("Stage 2 arousal", None), ("2", None)],
 )  # fmt: skip
 def test_stage_texts_of_the_usual_conventions(text, code):
     assert stage_from_text(text) == code
 
 
-@pytest.mark.parametrize("text", ["Sleep stage X", "Sleep stage 1/2"])
+@pytest.mark.parametrize("text", ["Sleep stage X", "Sleep stage 1/3"])
 def test_a_text_that_starts_like_a_stage_but_names_none_is_an_error_naming_it(text):
     with pytest.raises(ValueError, match=text.replace("?", r"\?")):
         stage_from_text(text)

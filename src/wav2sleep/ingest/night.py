@@ -13,6 +13,7 @@ from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import read_annotation
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
 from wav2sleep.signals import EPOCH_SECONDS, pick_channel, words_notes
+from wav2sleep.stages import LIGHT
 from wav2sleep.store import Night
 
 __all__ = ["IngestedNight", "ingest_night", "DEFAULT_SIGNALS", "read_stage_events"]
@@ -32,7 +33,12 @@ class IngestedNight:
 
 
 def read_stage_events(source: NightSource) -> StageEvents:
-    return read_annotation(source.annotation, source.annotation_format)
+    """The night's scoring; a 4-class one is refused here, before the recording is read (the store holds 5)."""
+    events = read_annotation(source.annotation, source.annotation_format)
+    if (events.codes == LIGHT).any():
+        raise InputFileError(source.annotation, "a 4-class scoring (light sleep: N1 and N2 not told apart)",
+                             field="stages", expected="the 5 AASM stages (or R&K) to train on")  # fmt: skip
+    return events
 
 
 def _loops(path) -> bool:

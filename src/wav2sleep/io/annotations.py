@@ -3,7 +3,7 @@
 Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
-stages), a hypnogram CSV, and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
+stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
 signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
 only ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
 ingestion and ``stage --reference auto``.
@@ -12,6 +12,7 @@ ingestion and ``stage --reference auto``.
 from __future__ import annotations
 
 import glob
+import json
 from pathlib import Path
 
 from wav2sleep.errors import InputFileError
@@ -47,7 +48,7 @@ ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCO
                       UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt}  # fmt: skip
 # ".txt" alone: by content (_text_format).
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
-            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV),
+            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".tsv", HYPNOGRAM_CSV),
             (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
@@ -96,6 +97,28 @@ def _written_by_us(path: Path) -> bool:
         return False
 
 
+def _bids_scoring(recording: Path) -> Path | None:
+    """BIDS: ``sub-01_task-sleep_eeg.edf`` is scored in ``sub-01_task-sleep_hypnogram.tsv`` (the sleep extension
+    proposal) or ``sub-01_task-sleep_events.tsv`` when it has a stage column; not in one ``wav2sleep stage`` wrote
+    (its rows' scorer, or its sidecar's ``StageScorer``, is wav2sleep)."""
+    if not recording.name.startswith("sub-") or "_" not in recording.stem:
+        return None
+    entities = recording.stem.rsplit("_", 1)[0]
+    for suffix in ("_hypnogram.tsv", "_events.tsv"):
+        candidate = recording.with_name(entities + suffix)
+        try:
+            with candidate.open(encoding="utf-8-sig", errors="replace") as fh:
+                header, first = fh.readline(65536).rstrip("\r\n").split("\t"), fh.readline(65536).split("\t")
+            sidecar = candidate.with_suffix(".json")
+            ours = "scorer" in header and len(first) == len(header) and first[header.index("scorer")] == "wav2sleep"
+            ours = ours or (sidecar.is_file() and json.loads(sidecar.read_text()).get("StageScorer") == "wav2sleep")
+        except (OSError, ValueError, AttributeError):  # no such file, or a sidecar that is not a JSON object
+            continue
+        if "stage" in header and not ours:
+            return candidate
+    return None
+
+
 def _sleep_edf_hypnogram(recording: Path) -> Path | None:
     """Sleep-EDF's pairing: ``NAME-PSG.edf`` is scored in ``NAME-Hypnogram.edf``, or, as Sleep-EDF names them,
     ``SC4001E0-PSG.edf`` in ``SC4001EC-Hypnogram.edf`` (the last letter names the scorer's file): the one such file
@@ -118,7 +141,8 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     ``X-profusion.xml``, ``X.xml``, ``X.rml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
     ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
     ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, Sleep-EDF's
-    ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, MASS's ``NAME Base.edf`` for ``NAME PSG.edf``, or DREAMS's
+    ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, MASS's ``NAME Base.edf`` for ``NAME PSG.edf``, BIDS's
+    ``sub-X_..._hypnogram.tsv`` or ``..._events.tsv`` (with a stage column) for ``sub-X_..._eeg.edf``, or DREAMS's
     ``HypnogramAASM_X.txt`` (else ``HypnogramR&K_X.txt``); ``None`` when there is none."""
     recording = Path(recording)
     for suffix, fmt, check in _BESIDE:
@@ -128,6 +152,9 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     sleep_edf = _sleep_edf_hypnogram(recording)
     if sleep_edf is not None:
         return sleep_edf, EDF_ANNOTATIONS
+    bids = _bids_scoring(recording)
+    if bids is not None:
+        return bids, HYPNOGRAM_CSV
     for prefix in ("HypnogramAASM_", "HypnogramR&K_"):  # DREAMS: subject1.edf scored in HypnogramAASM_subject1.txt
         dreams = recording.with_name(f"{prefix}{recording.stem}.txt")
         if dreams.is_file() and is_dreams_txt(dreams):
