@@ -99,6 +99,45 @@ def test_times_to_the_millisecond_are_regular_and_a_missing_sample_is_named(tmp_
         read_recording(path)
 
 
+UNIX_START = datetime(2023, 11, 14, 22, 13, 20)  # 1,700,000,000 s after 1970-01-01 (UTC)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stamps"),
+    [("csv", (1.7e12 + 1e3 * T).astype(np.int64)),  # ms, cut to whole ms as wearables write them (15 or 16 apart)
+     ("csv", 1.7e9 + T),  # s, with decimals
+     ("parquet", (1.7e18 + 1e9 * T).astype(np.int64))],  # ns
+)  # fmt: skip
+def test_unix_time_stamps_give_the_start_in_utc_and_the_exact_rate(tmp_path, fmt, stamps):
+    table = pa.table({"timestamp": stamps, "PPG": X})
+    path = tmp_path / f"watch.{fmt}"
+    pq.write_table(table, path) if fmt == "parquet" else pacsv.write_csv(table, path)
+    rec = read_recording(path)
+    assert rec.start == UNIX_START and rec.channels["PPG"].rate_hz == 128 and rec.duration_s == 60
+    np.testing.assert_array_equal(rec.channels["PPG"].data, X.astype(np.float32))
+    assert "holds Unix time stamps" in rec.warnings[0] and "clock times are UTC" in rec.warnings[0]
+
+
+def test_a_beat_list_stamped_in_unix_ms_is_the_same_beats_from_that_clock_time(shared_data, tmp_path):
+    from wav2sleep.io.beat_intervals import read_beat_table
+
+    ends, intervals, normal = read_beat_table(shared_data / "slpdb" / "slp41.rr")
+    rows = [(e, i) for e, i, n in zip(ends, intervals, normal, strict=True) if n]
+    first = rows[0][0]
+    relative, stamped = tmp_path / "relative.csv", tmp_path / "stamped.csv"
+    # The same beats in seconds from the recording start, which is the beat before the first listed one.
+    since_start = [(e - first + rows[0][1], i) for e, i in rows]
+    relative.write_text("time,RR (ms)\n" + "\n".join(f"{e:.3f},{1000 * i:.0f}" for e, i in since_start) + "\n")
+    stamped.write_text(
+        "timestamp,RR (ms)\n" + "\n".join(f"{1.7e12 + round(1000 * (e - first))},{1000 * i:.0f}" for e, i in rows)
+    )
+    a, b = read_recording(relative), read_recording(stamped)  # the stamps start at the first listed beat
+    assert b.start == UNIX_START - timedelta(seconds=rows[0][1]) and a.start is None
+    assert b.duration_s == pytest.approx(a.duration_s, abs=1e-3)
+    diff = np.abs(b.channels["RR"].data - a.channels["RR"].data)  # times rounded to the ms in different places
+    assert np.median(diff) < 1e-4 and diff.max() < 0.01
+
+
 def test_a_unit_in_a_column_name_is_the_channel_unit(tmp_path):
     path = tmp_path / "u.csv"
     pacsv.write_csv(pa.table({"time": T, "IBI (ms)": 800 + 0 * T, "ECG [mV]": X, "Pleth": X}), path)

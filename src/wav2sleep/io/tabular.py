@@ -2,7 +2,8 @@
 
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)``, scales it):
-  seconds from the start, or ISO clock times (then the first one is the recording start). The sampling rate is taken
+  seconds from the start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one is the
+  recording start; Unix time stamps give it in UTC). The sampling rate is taken
   from the time column (it must be finite and regular); a table without one is refused, since its rate would be
   unknown.
   CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
@@ -41,6 +42,8 @@ __all__ = ["channel_labels", "read", "is_time_column"]
 TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
 # Seconds per unit of a time column whose name gives one (``Time (ms)``); any other unit is read as seconds.
 TIME_COLUMN_UNITS = {**TIME_UNITS, "min": 60.0, "minutes": 60.0, "h": 3600.0, "hours": 3600.0}
+UNIX_SECONDS = (1e9, 4.1e9)  # Unix time stamps of 2001-09-09 to 2099-12-03, in seconds
+UNIX_UNITS = {1.0: "s", 1e-3: "ms", 1e-6: "µs", 1e-9: "ns"}
 
 
 def _delimiter(path: Path) -> str:
@@ -121,9 +124,20 @@ def _time_column(columns: dict[str, np.ndarray]) -> str | None:
     return next((c for c in columns if _is_named_time(c)), None) or next(filter(is_time_column, columns), None)
 
 
-def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None]:
-    """A time column as seconds from its first value (float64, all finite) and, for clock times, the start."""
-    start = None
+def _unix_scale(first: float, unit_given: bool) -> float | None:
+    """Seconds per unit of a time column that holds Unix time stamps (wearables, phone apps), else None: a first
+    value that is a date in 2001-2099 in seconds, or, without a unit in the name, in ms, µs or ns. No time since a
+    recording's start is that large (1e9 s is 31 years)."""
+    for scale in (1.0,) if unit_given else (1.0, 1e-3, 1e-6, 1e-9):
+        if UNIX_SECONDS[0] <= first * scale <= UNIX_SECONDS[1]:
+            return scale
+    return None
+
+
+def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None, list[str]]:
+    """A time column as seconds (float64, all finite; from the first value when it gives clock times), the start
+    for clock times (ISO, or Unix time stamps: then in UTC), and notes."""
+    start, notes = None, []
     if np.issubdtype(t.dtype, np.datetime64) or (t.dtype == object and t.size and isinstance(t[0], str)
                                                  and "-" in t[0][1:]):  # fmt: skip
         try:
@@ -135,29 +149,42 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
         t[np.isnat(clock - clock[0])] = np.nan  # a missing clock time (NaT) is a missing time, refused below
     t = _numbers(path, name, t).astype(np.float64)
-    if start is None:
-        t = t * TIME_COLUMN_UNITS.get(_split_unit(name)[1].strip().lower(), 1.0)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
         raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {_place(path, bad[0])}",
                              expected="a time for every sample")  # fmt: skip
-    return t, start
+    if start is None and t.size:
+        unit = _split_unit(name)[1].strip().lower()
+        t = t * TIME_COLUMN_UNITS.get(unit, 1.0)
+        scale = _unix_scale(float(t[0]), bool(unit))
+        if scale is not None:
+            start = datetime(1970, 1, 1) + timedelta(seconds=float(t[0]) * scale)
+            t = (t - t[0]) * scale
+            notes.append(f"time column {name!r} holds Unix time stamps ({UNIX_UNITS[scale]}): the recording starts "
+                         f"{start:%Y-%m-%d %H:%M:%S} UTC, and its clock times are UTC")  # fmt: skip
+    return t, start, notes
 
 
 def _irregular_row(t: np.ndarray) -> int | None:
     """The first row (>= 1) whose time is off the column's regular grid; None if the column is regular."""
     steps = np.diff(t)
     step = (t[-1] - t[0]) / steps.size
-    # Times written to the millisecond (3 decimals) are regular too: a 256-Hz column steps 3 or 4 ms.
-    tolerance = max(6e-4, 1e-3 * step)  # half a millisecond, and a margin for the rounding itself
-    off = np.flatnonzero((steps <= 0) | (np.abs(steps - step) > 2 * tolerance))
+    if np.all(np.abs(t * 1e3 - np.round(t * 1e3)) < 1e-6):
+        # Whole milliseconds, rounded or cut (as many wearables cut them): a 64-Hz column steps 15 or 16 ms, each
+        # time less than a millisecond off the grid; a missing sample is a whole step off.
+        grid_tolerance = max(1e-3, 1e-3 * step) - 1e-9
+        step_tolerance = grid_tolerance
+    else:  # times written to the millisecond (3 decimals) are regular too: a 256-Hz column steps 3 or 4 ms
+        grid_tolerance = max(6e-4, 1e-3 * step)  # half a millisecond, and a margin for the rounding itself
+        step_tolerance = 2 * grid_tolerance
+    off = np.flatnonzero((steps <= 0) | (np.abs(steps - step) > step_tolerance))
     if not off.size:  # every step fits; the times must also stay on one grid (no slow drift)
-        off = np.flatnonzero(np.abs(t - (t[0] + step * np.arange(t.size))) > tolerance)[:1] - 1
+        off = np.flatnonzero(np.abs(t - (t[0] + step * np.arange(t.size))) > grid_tolerance)[:1] - 1
     return max(int(off[0]) + 1, 1) if off.size else None
 
 
-def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, datetime | None]:
-    """(time column, sampling rate, start) of a table of samples."""
+def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, datetime | None, list[str]]:
+    """(time column, sampling rate, start, notes) of a table of samples."""
     name = _time_column(columns)
     if name is None:
         from wav2sleep.io.hypnogram_csv import is_hypnogram_table
@@ -166,7 +193,7 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
                                       if is_hypnogram_table(path) else "")  # fmt: skip
         raise InputFileError(path, problem, field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
                              found=", ".join(columns))  # fmt: skip
-    t, start = _seconds(path, name, columns[name])
+    t, start, notes = _seconds(path, name, columns[name])
     if t.size < 2:
         raise InputFileError(path, "time column not regular", field=name, expected="at least two samples")
     row = _irregular_row(t)
@@ -174,7 +201,19 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
         raise InputFileError(path, "time column not regular", field=f"{name}, {_place(path, row)}",
                              expected=f"evenly spaced samples ({(t[-1] - t[0]) / (t.size - 1):g} s apart on average)",
                              found=f"{t[row]:g} s after {t[row - 1]:g} s")  # fmt: skip
-    return name, (t.size - 1) / (t[-1] - t[0]), start
+    return name, _rate_of(t), start, notes
+
+
+def _rate_of(t: np.ndarray) -> float:
+    """The sampling rate of a regular time column: a whole or half rate when every time lies within a millisecond of
+    its grid (times kept to the millisecond would otherwise give 64.00001 Hz, and a night 0.1 s short of its last
+    epoch), else the rate the first and last times give."""
+    rate = (t.size - 1) / (t[-1] - t[0])
+    for nice in (round(rate), round(2 * rate) / 2):
+        if nice > 0 and abs(nice - rate) <= 1e-4 * rate and \
+                np.abs(t - t[0] - np.arange(t.size) / nice).max() < 1e-3:  # fmt: skip
+            return float(nice)
+    return rate
 
 
 UNIT_IN_NAME = re.compile(r"^\s*(.*?\S)\s*[(\[]\s*([^()\[\]]{1,16}?)\s*[)\]]\s*$")
@@ -212,9 +251,9 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
     ((column, (label, unit)),) = named.items()
     if not is_alias(label, "IBI"):
         return None
-    times, start = None, None
+    times, start, notes = None, None, []
     if time_name is not None:
-        times, start = _seconds(path, time_name, columns[time_name])
+        times, start, notes = _seconds(path, time_name, columns[time_name])
         if times.size < 3 or _irregular_row(times) is None:
             return None  # a sampled beat-interval channel
     seconds, warnings, _ = scale_units(_samples(path, column, columns[column]), unit, "IBI")
@@ -225,7 +264,7 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
         ratio = ratio[np.isfinite(ratio)]
         if not ratio.size or not 0.8 <= float(np.median(ratio)) <= 1.25:
             return None
-    return _BeatList(column, label, seconds, warnings, times, start)
+    return _BeatList(column, label, seconds, notes + warnings, times, start)
 
 
 def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
@@ -275,7 +314,7 @@ def channel_labels(path: str | Path) -> list[str]:
     beats = _beat_list(path, columns)
     if beats is not None:
         return [beats.label]
-    time_name, _, _ = _time_axis(path, columns)
+    time_name, _, _, _ = _time_axis(path, columns)
     return [label for label, _ in _labels_and_units([c for c in columns if c != time_name]).values()]
 
 
@@ -335,7 +374,7 @@ def read(path: str | Path, labels=None) -> Recording:
         if beats is not None:
             wanted_channels(path, [beats.label], labels)
             return _read_beat_list(path, beats)
-        time_name, fs, start = _time_axis(path, columns)
+        time_name, fs, start, notes = _time_axis(path, columns)
         named = _labels_and_units([c for c in columns if c != time_name])
         data = {named[c][0]: columns[c] for c in named}
         units = {label: unit for label, unit in named.values()}
