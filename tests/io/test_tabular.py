@@ -118,6 +118,27 @@ def test_unix_time_stamps_give_the_start_in_utc_and_the_exact_rate(tmp_path, fmt
     assert "holds Unix time stamps" in rec.warnings[0] and "clock times are UTC" in rec.warnings[0]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_clock_times_with_a_time_zone_start_at_the_local_time_written_even_across_a_dst_change(tmp_path, fmt):
+    """A night in Berlin from 01:30 CET (+01:00) across the change to summer time at 02:00 (03:00 CEST, +02:00):
+    the samples stay regular (physical time), the night starts at the local time written."""
+    from zoneinfo import ZoneInfo
+
+    utc = np.datetime64("2024-03-31T00:30:00") + (np.arange(8 * 3600) * 1e9 / 8).astype("timedelta64[ns]")
+    x = np.sin(np.arange(utc.size) / 8)
+    path = tmp_path / f"berlin.{fmt}"
+    if fmt == "parquet":
+        pq.write_table(pa.table({"time": pa.array(utc, pa.timestamp("ns", tz="Europe/Berlin")), "ECG": x}), path)
+    else:
+        zone = ZoneInfo("Europe/Berlin")
+        local = [datetime.fromtimestamp(int(v) / 1e9, zone).isoformat() for v in utc.astype(np.int64)]
+        assert local[0].endswith("01:30:00+01:00") and local[-1].endswith("+02:00")
+        path.write_text("time,ECG\n" + "\n".join(f"{a},{b:.4f}" for a, b in zip(local, x, strict=True)) + "\n")
+    rec = read_recording(path)
+    assert rec.start == datetime(2024, 3, 31, 1, 30) and rec.channels["ECG"].rate_hz == 8 and rec.duration_s == 3600
+    assert "local time as written" in rec.warnings[0]
+
+
 def test_a_beat_list_stamped_in_unix_ms_is_the_same_beats_from_that_clock_time(shared_data, tmp_path):
     from wav2sleep.io.beat_intervals import read_beat_table
 

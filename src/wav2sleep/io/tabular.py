@@ -22,8 +22,10 @@ Non-finite values are kept (QC flags and zeroes them later).
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,6 +46,7 @@ TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
 TIME_COLUMN_UNITS = {**TIME_UNITS, "min": 60.0, "minutes": 60.0, "h": 3600.0, "hours": 3600.0}
 UNIX_SECONDS = (1e9, 4.1e9)  # Unix time stamps of 2001-09-09 to 2099-12-03, in seconds
 UNIX_UNITS = {1.0: "s", 1e-3: "ms", 1e-6: "µs", 1e-9: "ns"}
+_UTC_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)\s*$")
 
 
 def _delimiter(path: Path) -> str:
@@ -124,6 +127,28 @@ def _time_column(columns: dict[str, np.ndarray]) -> str | None:
     return next((c for c in columns if _is_named_time(c)), None) or next(filter(is_time_column, columns), None)
 
 
+def _local_start(path: Path, name: str, start: datetime) -> tuple[datetime, str] | None:
+    """The local wall-clock start and its zone when the time column's clock times carry one (a CSV's ``+01:00``, a
+    parquet column's time zone), which the readers turn into UTC; else None. Metadata: anything odd gives None."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+            from zoneinfo import ZoneInfo
+
+            zone = getattr(pq.read_schema(path).field(name).type, "tz", None)
+            if not zone:
+                return None
+            return start.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone)).replace(tzinfo=None), zone
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            lines = [fh.readline(65536), fh.readline(65536)]
+        header, first = csv.reader(lines, delimiter=field_separator(lines[0]))
+        text = first[header.index(name)].strip()
+        offset = _UTC_OFFSET.search(text)
+        return (datetime.fromisoformat(text).replace(tzinfo=None), offset.group(0)) if offset else None
+    except (OSError, ValueError, KeyError, IndexError):  # metadata: unreadable here, the start stays as read (UTC)
+        return None
+
+
 def _unix_scale(first: float, unit_given: bool) -> float | None:
     """Seconds per unit of a time column that holds Unix time stamps (wearables, phone apps), else None: a first
     value that is a date in 2001-2099 in seconds, or, without a unit in the name, in ms, µs or ns. No time since a
@@ -141,11 +166,18 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
     if np.issubdtype(t.dtype, np.datetime64) or (t.dtype == object and t.size and isinstance(t[0], str)
                                                  and "-" in t[0][1:]):  # fmt: skip
         try:
-            clock = t.astype("datetime64[ns]")
+            with warnings.catch_warnings():  # times with a UTC offset: NumPy takes them to UTC, and warns that it does
+                warnings.simplefilter("ignore", UserWarning)
+                clock = t.astype("datetime64[ns]")
         except ValueError as exc:
             raise InputFileError(path, "unreadable clock time", field=name, expected="ISO date-times",
                                  found=str(exc)[:120]) from None  # fmt: skip
         start = clock[0].astype("datetime64[us]").item() if not np.isnat(clock[0]) else None
+        local = _local_start(path, name, start) if start is not None else None
+        if local is not None:  # the night's clock is the local one written, not UTC (the times between stay physical)
+            start, zone = local
+            notes.append(f"clock times carry a time zone ({zone}): the recording starts {start:%Y-%m-%d %H:%M:%S}, "
+                         "local time as written")  # fmt: skip
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
         t[np.isnat(clock - clock[0])] = np.nan  # a missing clock time (NaT) is a missing time, refused below
     t = _numbers(path, name, t).astype(np.float64)
