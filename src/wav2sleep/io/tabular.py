@@ -132,8 +132,9 @@ def _local_start(path: Path, name: str, start: datetime) -> tuple[datetime, str]
     parquet column's time zone), which the readers turn into UTC; else None. Metadata: anything odd gives None."""
     try:
         if path.suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
             from zoneinfo import ZoneInfo
+
+            import pyarrow.parquet as pq
 
             zone = getattr(pq.read_schema(path).field(name).type, "tz", None)
             if not zone:
