@@ -103,6 +103,9 @@ def test_a_truncated_data_file_gives_its_complete_frames_with_a_warning(tmp_path
     hea.write_text(hea.read_text().replace("100 2 360 650000", "100 2 360 1000"))
     with pytest.raises(InputFileError, match=r"100\.hea \[number of samples\]: data files hold no complete sample"):
         read_recording(hea)
+    (tmp_path / "100.dat").unlink()  # a header copied without its data file: the file is named, not a byte count
+    with pytest.raises(InputFileError, match=r"100\.hea \[signal files\]: data file not found; expected 100\.dat"):
+        read_recording(hea)
 
 
 def test_signal_lines_that_do_not_match_the_signal_count_are_refused(tmp_path, shared_data):

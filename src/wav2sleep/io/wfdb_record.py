@@ -35,6 +35,10 @@ def _check_length(path: Path, header) -> None:
     if not header.sig_len or not header.n_sig:
         return
     files = {name for name in (header.file_name or []) if name and name != "~"}
+    missing = sorted(name for name in files if not (path.parent / name).is_file())
+    if missing and len(missing) == len(files):  # nothing to read at all: say which file, not how many bytes
+        raise InputFileError(path, "data file not found", field="signal files", expected=", ".join(sorted(files)),
+                             found=f"none of them beside {path.name}")  # fmt: skip
     stored = sum((path.parent / name).stat().st_size for name in files if (path.parent / name).is_file())
     samples = int(header.sig_len) * int(header.n_sig) * max(1, max(header.samps_per_frame or [1]))
     if samples > SAMPLES_PER_BYTE * stored + 1_000_000:
