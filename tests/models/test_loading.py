@@ -39,6 +39,20 @@ def test_published_format_round_trip(tmp_path):
         assert torch.equal(load_model(folder)(_x()), model(_x()))
 
 
+@pytest.mark.parametrize(
+    "wrap",
+    [lambda sd: {f"_orig_mod.{k}": v for k, v in sd.items()},  # saved from a torch.compile'd model
+     lambda sd: {f"module._orig_mod.{k}": v for k, v in sd.items()},  # compiled inside DDP
+     lambda sd: {"state_dict": {f"model.{k}": v for k, v in sd.items()}, "epoch": 3}],  # a LightningModule's
+)  # fmt: skip
+def test_published_weights_saved_through_a_wrapper_load_as_the_plain_ones(tmp_path, wrap):
+    folder = tmp_path / "wrapped"
+    shutil.copytree(CARDIO, folder, ignore=shutil.ignore_patterns("vectors.safetensors"))
+    torch.save(wrap(torch.load(CARDIO / "state_dict.pth", weights_only=True)), folder / "state_dict.pth")
+    with torch.no_grad():
+        assert torch.equal(load_model(folder)(_x()), load_model(CARDIO)(_x()))
+
+
 def test_hub_path_uses_the_huggingface_cache_offline(tmp_path):
     """hf://user/repo resolves through huggingface_hub; here from a local cache, with no network."""
     snapshot = tmp_path / "cache" / "models--someone--wav2sleep" / "snapshots" / ("a" * 40)

@@ -59,8 +59,8 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
         raise ModelLoadError(f"{config_path}: {exc}") from exc
     except (ValueError, TypeError, AssertionError) as exc:  # what torch's layers raise for impossible sizes
         raise ModelLoadError(f"{config_path}: no model can be built from it ({type(exc).__name__}: {exc})") from exc
-    state = _read_weights(weights)
     own = model.state_dict()
+    state = _unwrapped(_read_weights(weights), own)
     wrong = [f"{k} (file {list(v.shape)}, config {list(own[k].shape)})" for k, v in state.items()
              if k in own and hasattr(v, "shape") and tuple(v.shape) != tuple(own[k].shape)]  # fmt: skip
     if wrong:
@@ -102,6 +102,24 @@ def _load_onnx(source: str | Path, device: str | torch.device, contract: dict[st
         model = OnnxModel(path)
     model.contract = model.contract.with_overrides(contract, source="load_model(contract=...)")
     return model
+
+
+# Key prefixes that wrappers add to a model's weights: torch.compile, DDP, a LightningModule holding it as ``model``.
+WRAPPER_PREFIXES = ("_orig_mod.", "module.", "model.")
+
+
+def _unwrapped(state: dict, own: dict) -> dict:
+    """The weights under the model's own names: a Lightning checkpoint's ``state_dict`` taken out, and the prefixes
+    of ``WRAPPER_PREFIXES`` that every key carries (and the model's own names do not) taken off, however nested."""
+    if isinstance(state.get("state_dict"), dict):
+        state = state["state_dict"]
+    stripped = True
+    while stripped and state:
+        stripped = False
+        for prefix in WRAPPER_PREFIXES:
+            if all(k.startswith(prefix) for k in state) and not any(k.startswith(prefix) for k in own):
+                state, stripped = {k[len(prefix) :]: v for k, v in state.items()}, True
+    return state
 
 
 def _read_weights(path: Path) -> dict[str, torch.Tensor]:
