@@ -41,9 +41,9 @@ AASM_TO_FOUR: Mapping[int, int] = {0: 0, 1: 1, 2: 1, 3: 2, 4: 3, LIGHT: 1, UNSCO
 
 _LABEL_ALIASES: Mapping[str, int] = {
     "W": 0, "WAKE": 0, "WK": 0, "0": 0,
-    "N1": 1, "S1": 1, "1": 1,
-    "N2": 2, "S2": 2, "2": 2,
-    "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3,
+    "N1": 1, "S1": 1, "1": 1, "NREM1": 1,
+    "N2": 2, "S2": 2, "2": 2, "NREM2": 2,
+    "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3, "NREM3": 3, "NREM4": 3,
     "R": 4, "REM": 4, "5": 4, "DEEP": 3, "LIGHT": LIGHT,
     "MT": UNSCORED, "M": UNSCORED, "MOVEMENT": UNSCORED, "?": UNSCORED, "UNSCORED": UNSCORED, "ART": UNSCORED,
     "UNS": UNSCORED, "N/A": UNSCORED,
@@ -96,11 +96,13 @@ def labels_to_codes(labels) -> np.ndarray:
 
 
 # Stage texts in annotations (EDF+, event tables): the Sleep-EDF convention ("Sleep stage W/1/2/3/4/R/?",
-# "Movement time"), AASM ones ("Sleep stage N2", "Stage - N3", "Sleep Stage: REM"), or a label alone.
+# "Movement time"), AASM ones ("Sleep stage N2", "Stage - N3", "Sleep Stage: REM"), RemLogic/Embla's ("SLEEP-S2",
+# "SLEEP-REM", "SLEEP-MT"), or a label alone ("N2", Luna's "NREM2").
 _SLEEP_STAGE = re.compile(r"^sleep[\s_-]*stage[\s:_-]*(.*)$")
+_REMLOGIC = re.compile(r"^sleep-(s[0-4]|rem|mt|unscored)$")
 _STAGE = re.compile(r"^stage[\s:_-]*(.*)$")
 _UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored", "?", "mt", "uns", "n/a"}
-_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP", "LIGHT"}  # labels that name a stage on their own
+_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP", "LIGHT", "NREM1", "NREM2", "NREM3", "NREM4"}  # labels that name a stage on their own
 _DIGITS = {"1", "2", "3", "4", "?"}  # R&K digits, a stage only after "Stage"
 
 
@@ -113,6 +115,9 @@ def stage_from_text(text: str) -> int | None:
     key = " ".join(text.split()).lower()
     if key in _UNSCORED_TEXTS:
         return UNSCORED
+    remlogic = _REMLOGIC.match(key)
+    if remlogic is not None:  # S0 is wake
+        return int(labels_to_codes(["W" if remlogic.group(1) == "s0" else remlogic.group(1)])[0])
     sleep_stage = _SLEEP_STAGE.match(key)
     if sleep_stage is not None and sleep_stage.group(1) == "1/2":  # our own EDF+ export of a 4-class hypnogram
         return LIGHT

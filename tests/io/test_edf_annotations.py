@@ -21,6 +21,8 @@ from wav2sleep.stages import LIGHT, UNSCORED, stage_from_text
      ("Sleep stage R", 4), ("Sleep stage ?", UNSCORED), ("Movement time", UNSCORED), ("sleep stage n2", 2),
      ("Sleep Stage: N3", 3), ("Sleep_stage_R", 4), ("Stage - N1", 1), ("Stage W", 0), ("Stage 2", 2),
      ("W", 0), ("Wake", 0), ("N2", 2), ("REM", 4), ("  Sleep  stage  W ", 0),
+     ("SLEEP-S0", 0), ("SLEEP-S2", 2), ("SLEEP-S4", 3), ("SLEEP-REM", 4), ("SLEEP-MT", UNSCORED),  # RemLogic
+     ("NREM2", 2), ("NREM4", 3),  # Luna
      ("Light", LIGHT), ("Sleep stage 1/2", LIGHT), ("n/a", UNSCORED),  # a 4-class scoring (ours, a wearable's)
      ("Lights off", None), ("Obstructive Apnea", None), ("Arousal", None), ("Stage 2 arousal", None), ("2", None)],
 )  # fmt: skip

@@ -22,7 +22,7 @@ import numpy as np
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents, clock_seconds, held_until_next
 from wav2sleep.io.text import text_lines
-from wav2sleep.stages import labels_to_codes
+from wav2sleep.stages import stage_from_text
 
 __all__ = ["read_cap_txt", "is_cap_txt"]
 
@@ -85,13 +85,11 @@ def read_cap_txt(path: str | Path) -> StageEvents:
         if not event.startswith("SLEEP-"):
             continue
         where = f"line {number}"
-        stage = event.removeprefix("SLEEP-")
-        try:
-            codes.append(int(labels_to_codes(["W" if stage == "S0" else stage])[0]))
-        except ValueError:
+        code = stage_from_text(event)  # RemLogic's names, as in EDF+ annotations
+        if code is None:
             raise InputFileError(path, "unknown sleep stage event", field=where,
-                                 expected="SLEEP-S0 to SLEEP-S4, SLEEP-REM, SLEEP-MT",
-                                 found=event) from None  # fmt: skip
+                                 expected="SLEEP-S0 to SLEEP-S4, SLEEP-REM, SLEEP-MT", found=event)  # fmt: skip
+        codes.append(code)
         clock, duration = _cell(cells, columns["time"]), _cell(cells, columns.get("duration"))
         try:
             moments.append(_clock(clock))
