@@ -102,7 +102,8 @@ _SLEEP_STAGE = re.compile(r"^sleep[\s_-]*stage[\s:_-]*(.*)$")
 _REMLOGIC = re.compile(r"^sleep-(s[0-4]|rem|mt|unscored)$")
 _STAGE = re.compile(r"^stage[\s:_-]*(.*)$")
 _UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored", "?", "mt", "uns", "n/a"}
-_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP", "LIGHT", "NREM1", "NREM2", "NREM3", "NREM4"}  # labels that name a stage on their own
+# Labels that name a stage on their own.
+_NAMED = {"W", "WAKE", "N1", "N2", "N3", "N4", "R", "REM", "DEEP", "LIGHT", "NREM1", "NREM2", "NREM3", "NREM4"}
 _DIGITS = {"1", "2", "3", "4", "?"}  # R&K digits, a stage only after "Stage"
 
 

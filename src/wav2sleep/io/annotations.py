@@ -3,8 +3,8 @@
 Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
-stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation
-signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
+stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), and EDF+ annotations (``*.edf``: a
+hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
 only ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
 ingestion and ``stage --reference auto``.
 """
