@@ -270,7 +270,7 @@ class _BeatList:
     column: str
     label: str
     seconds: np.ndarray  # each row's interval, s (float64)
-    warnings: list[str]  # from reading the interval unit
+    warnings: list[str]  # from reading the time column (Unix stamps, a time zone) and the interval unit
     times: np.ndarray | None  # each row's beat time, s, if the table has a time column
     start: datetime | None
 
@@ -289,7 +289,7 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
         times, start, notes = _seconds(path, time_name, columns[time_name])
         if times.size < 3 or _irregular_row(times) is None:
             return None  # a sampled beat-interval channel
-    seconds, warnings, _ = scale_units(_samples(path, column, columns[column]), unit, "IBI")
+    seconds, unit_notes, _ = scale_units(_samples(path, column, columns[column]), unit, "IBI")
     seconds = seconds.astype(np.float64)
     if times is not None:  # beats follow one another by their intervals; samples of an interval channel do not
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -297,7 +297,7 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
         ratio = ratio[np.isfinite(ratio)]
         if not ratio.size or not 0.8 <= float(np.median(ratio)) <= 1.25:
             return None
-    return _BeatList(column, label, seconds, notes + warnings, times, start)
+    return _BeatList(column, label, seconds, notes + unit_notes, times, start)
 
 
 def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
