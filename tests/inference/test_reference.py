@@ -138,8 +138,8 @@ def test_stages_in_the_recordings_own_annotations_are_its_reference(scored, tmp_
 
 
 @pytest.mark.parametrize(
-    "written", ["rec.hypnogram.csv", "sub-rec_task-sleep_events.tsv", "sub-rec_task-sleep_hypnogram.tsv",
-                "rec.annotations.edf"],
+    "written", ["rec.hypnogram.csv", "rec.hypnogram.json", "sub-rec_task-sleep_events.tsv",
+                "sub-rec_task-sleep_hypnogram.tsv", "rec.annotations.edf"],
 )  # fmt: skip
 def test_a_4_class_hypnogram_ours_or_a_wearables_is_a_reference_for_a_4_class_model(scored, shared_data, tmp_path,
                                                                                    written):  # fmt: skip
@@ -147,7 +147,9 @@ def test_a_4_class_hypnogram_ours_or_a_wearables_is_a_reference_for_a_4_class_mo
     itself exactly; a 5-class model against it is compared with N1 and N2 merged."""
     edf, model = scored[0], shared_data.parent / "reference" / "checkpoints" / "wav2sleep-cardio"  # every stage
     first = tmp_path / "first"
-    assert main(["stage", str(edf), "--model", str(model), "--out", str(first), "--formats", "csv,tsv,bids,edf"]) == 0
+    assert (
+        main(["stage", str(edf), "--model", str(model), "--out", str(first), "--formats", "csv,json,tsv,bids,edf"]) == 0
+    )
     ours = stage(edf, model, reference=first / written)
     a = ours.metadata["agreement"]
     assert a["labels"] == ["W", "Light", "Deep", "REM"] and a["epochs_compared"] == 60

@@ -48,13 +48,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                    help="EDF+ annotations one per 30-s epoch (default: one per run of equal stages)")  # fmt: skip
     p.add_argument("--reference", metavar="SCORING|auto",
                    help="compare with a scorer's hypnogram of the recording (NSRR XML, Philips .rml, WSC "
-                        ".stg.txt/.allscore.txt, "
-                        "SLPDB .an/.st, CAP .txt, UCD _stage.txt, a .txt list of stages (ISRUC), hypnogram CSV or TSV "
-                        "(BIDS events.tsv, _hypnogram.tsv), EDF+ annotations such as Sleep-EDF's X-Hypnogram.edf or "
-                        "HMC's X_sleepscoring.edf; a 4-class scoring with Light, such as a wearable's or this "
-                        "tool's, compares on 4 classes; 'auto': "
-                        "found beside each recording, else the stages in its own EDF+ annotations): kappa, accuracy, "
-                        "per-stage F1, confusion, differences in every statistic")  # fmt: skip
+                        ".stg.txt/.allscore.txt, SLPDB .an/.st, CAP .txt, UCD _stage.txt, a .txt list of stages "
+                        "(ISRUC), hypnogram CSV or TSV (BIDS events.tsv, _hypnogram.tsv), JSON (ours, a Fitbit sleep "
+                        "log), EDF+ annotations such as Sleep-EDF's X-Hypnogram.edf or HMC's X_sleepscoring.edf; a "
+                        "4-class scoring with Light, such as a wearable's or this tool's, compares on 4 classes; "
+                        "'auto': found beside each recording, else the stages in its own EDF+ annotations): kappa, "
+                        "accuracy, per-stage F1, confusion, differences in every statistic")  # fmt: skip
     p.add_argument("--no-gating", action="store_true",
                    help="feed every signal in every epoch (default: leave a signal out where it is unusable and "
                         "leave epochs with no usable signal unscored)")  # fmt: skip

@@ -3,8 +3,8 @@
 Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
-stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), and EDF+ annotations (``*.edf``: a
-hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
+stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), a hypnogram JSON (ours, or a Fitbit
+sleep log), and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
 only ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
 ingestion and ``stage --reference auto``.
 """
@@ -20,6 +20,7 @@ from wav2sleep.io.cap_txt import is_cap_txt, read_cap_txt
 from wav2sleep.io.dreams_txt import is_dreams_txt, read_dreams_txt
 from wav2sleep.io.edf_annotations import read_edf_stages
 from wav2sleep.io.hypnogram_csv import is_stage_list, read_hypnogram_csv
+from wav2sleep.io.hypnogram_json import read_hypnogram_json
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
@@ -29,7 +30,7 @@ from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "ANNOTATION_READERS", "annotation_format", "read_annotation",
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "ANNOTATION_READERS", "annotation_format", "read_annotation",
            "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
@@ -42,14 +43,16 @@ WFDB_ANNOTATIONS = "wfdb-annotations"
 CAP_TXT = "cap-txt"
 UCD_STAGE = "ucd-stage"
 DREAMS_TXT = "dreams-txt"
+HYPNOGRAM_JSON = "hypnogram-json"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
                       HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
                       EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages, CAP_TXT: read_cap_txt,
-                      UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt}  # fmt: skip
+                      UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt,
+                      HYPNOGRAM_JSON: read_hypnogram_json}  # fmt: skip
 # ".txt" alone: by content (_text_format).
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
-            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV), (".tsv", HYPNOGRAM_CSV),
-            (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
+            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV),
+            (".tsv", HYPNOGRAM_CSV), (".json", HYPNOGRAM_JSON), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.

@@ -277,6 +277,16 @@ def _dreams_txt(folder: Path) -> Path:
     return path
 
 
+def _fitbit_json(folder: Path) -> Path:
+    """A Fitbit sleep log as Google Takeout writes it: a list of logs, one of them staged (runs of levels)."""
+    runs = [("2020-02-20T23:21:30.000", "wake", 630), ("2020-02-20T23:32:00.000", "light", 1800),
+            ("2020-02-21T00:02:00.000", "deep", 1200), ("2020-02-21T00:22:00.000", "rem", 1770)]  # fmt: skip
+    data = [{"dateTime": t, "level": level, "seconds": s} for t, level, s in runs]
+    log = {"dateOfSleep": "2020-02-21", "type": "stages", "startTime": runs[0][0], "levels": {"data": data}}
+    (folder / "sleep-2020-02-21.json").write_text(json.dumps([log, {"type": "classic", "levels": {}}]))
+    return folder / "sleep-2020-02-21.json"
+
+
 def _edf_rec(folder: Path) -> Path:
     """An EDF named ``.rec``, as the UCD and ISRUC databases name their PSGs."""
     _edf(folder).rename(folder / "seed.rec")
@@ -391,5 +401,6 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("ucd-stage", _ucd_stages, _read_annotation),
         ReaderCase("dreams-txt", _dreams_txt, _read_annotation),
         ReaderCase("edf-rec", _edf_rec, _read_recording),
+        ReaderCase("fitbit-json", _fitbit_json, _read_annotation),
     )
 }
