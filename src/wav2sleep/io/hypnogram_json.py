@@ -19,7 +19,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents, clock_seconds
-from wav2sleep.io.text import text_lines
+from wav2sleep.io.text import size_within, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import LIGHT, labels_to_codes
 
@@ -31,13 +31,7 @@ MAX_BYTES = 64 * 1024 * 1024  # a year of Fitbit logs is a few MB; beyond this i
 
 def read_hypnogram_json(path: str | Path) -> StageEvents:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputFileError(path, f"cannot read a hypnogram ({exc.strerror or exc})") from exc
-    if size > MAX_BYTES:
-        raise InputFileError(path, "file too large for a hypnogram", expected=f"at most {MAX_BYTES >> 20} MB",
-                             found=f"{size >> 20} MB")  # fmt: skip
+    size_within(path, MAX_BYTES, "a hypnogram", "file too large for a hypnogram")
     try:
         doc = json.loads("\n".join(text_lines(path, "a hypnogram (JSON)")))
     except json.JSONDecodeError as exc:

@@ -11,7 +11,19 @@ from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["text_lines", "field_separator"]
+__all__ = ["text_lines", "field_separator", "size_within"]
+
+
+def size_within(path: Path, limit: int, what: str, problem: str) -> int:
+    """The size of ``path`` in bytes, refused with ``problem`` above ``limit`` before anything reads it; ``what``
+    names the content in errors."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read {what} ({exc.strerror or exc})") from exc
+    if size > limit:
+        raise InputFileError(path, problem, field="size", expected=f"at most {limit} bytes", found=f"{size} bytes")
+    return size
 
 
 def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:

@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io.text import size_within
 
 __all__ = [
     "WfdbHeader",
@@ -100,13 +101,7 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
     import wfdb
 
     hea = Path(hea)
-    try:
-        size = hea.stat().st_size
-    except OSError as exc:
-        raise InputFileError(hea, f"cannot read WFDB header ({exc.strerror or exc})") from exc
-    if size > MAX_HEADER_BYTES:
-        raise InputFileError(hea, "not a WFDB header", field="size", expected=f"at most {MAX_HEADER_BYTES} bytes",
-                             found=f"{size} bytes")  # fmt: skip
+    size_within(hea, MAX_HEADER_BYTES, "WFDB header", "not a WFDB header")
     record = str(hea.with_suffix(""))
     try:
         header = wfdb.rdheader(record)
