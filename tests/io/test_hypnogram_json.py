@@ -24,17 +24,17 @@ RUNS = [("2020-02-20T23:21:30.000", "wake", 630), ("2020-02-20T23:32:00.000", "l
         ("2020-02-21T00:02:00.000", "deep", 1200), ("2020-02-21T00:22:00.000", "rem", 1770)]  # fmt: skip
 
 
-def test_a_fitbit_night_is_a_4_class_scoring_aligned_by_its_clock_across_midnight(tmp_path):
+def test_a_fitbit_night_is_a_4_class_scoring_with_its_short_wakes_aligned_by_its_clock_across_midnight(tmp_path):
     path = tmp_path / "sleep-2020-02-21.json"
     path.write_text(json.dumps([fitbit_log(RUNS)]))  # Google Takeout: a list of logs
     events = read_annotation(path)
-    assert events.codes.tolist() == [0, LIGHT, 3, 4] and events.onsets.tolist() == [0, 630, 2430, 3630]
-    assert str(events.start_clock) == "23:21:30"
+    # 21 epochs awake, then light sleep interrupted by a 60-s wake (shortData) at its start, deep, REM.
+    expected = [0] * 21 + [0] * 2 + [LIGHT] * 58 + [3] * 40 + [4] * 59
+    assert events.codes.tolist() == expected and str(events.start_clock) == "23:21:30"
     # A recording from 23:00: the log starts 1290 s (43 epochs) in; light sleep makes it a 4-class hypnogram.
     scored = Hypnogram.from_annotation(path, 180, datetime(2020, 2, 20, 23, 0))
     assert scored.num_classes == 4 and scored.stages[42:44] == ["?", "W"]
-    expected = ["W"] * 21 + ["Light"] * 60 + ["Deep"] * 40 + ["REM"] * 16  # the REM run ends with the recording
-    assert scored.stages[43:] == expected
+    assert scored.stages[43:] == ["W"] * 23 + ["Light"] * 58 + ["Deep"] * 40 + ["REM"] * 16  # cut at the end
     (tmp_path / "api.json").write_text(json.dumps({"sleep": [fitbit_log(RUNS)], "summary": {}}))  # the Web API
     np.testing.assert_array_equal(read_annotation(tmp_path / "api.json").codes, events.codes)
 
@@ -45,6 +45,7 @@ def test_a_fitbit_night_is_a_4_class_scoring_aligned_by_its_clock_across_midnigh
      ([fitbit_log(RUNS, kind="classic")], "not one staged night.*none of 1 logs"),
      ([fitbit_log([RUNS[0], (RUNS[1][0], "restless", 60)])], r"\[levels.data\[1\]\]: unknown sleep level"),
      ([fitbit_log([RUNS[0], (RUNS[1][0], "light", -5)])], r"\[levels.data\[1\]\]: unreadable run time or length"),
+     ([fitbit_log([RUNS[0], ("9999-01-01T00:00:00", "light", 30)])], r"\[levels\]: impossible night"),
      ({"stages": ["W", "N9"], "epoch_seconds": 30}, r"\[stages\]: unknown stage label 'N9'"),
      ({"stages": ["W"], "epoch_seconds": 20}, r"\[epoch_seconds\]: epochs are not 30 s")],
 )  # fmt: skip

@@ -4,9 +4,9 @@
   epoch (``W``, ``N1`` ... or ``Light``, ``Deep``; ``?`` unscored);
 - **Fitbit sleep logs** (the Web API's ``{"sleep": [...]}`` and Google Takeout's ``sleep-YYYY-MM-DD.json``, a list
   of logs): a log of ``"type": "stages"`` holds runs in ``levels.data`` (``dateTime`` in local time, ``level`` wake,
-  light, deep or rem, ``seconds``), a 4-class scoring (light sleep: N1 and N2 together). Only the ``data`` runs are
-  read: Fitbit's ``shortData`` (wakes of 3 min or less inside them) would overlap them. A file must hold one such
-  log (one night): the log is chosen by the recording only through its clock, which is a time of day.
+  light, deep or rem, ``seconds``), a 4-class scoring (light sleep: N1 and N2 together); ``shortData``'s short
+  wakes (3 min or less) lie over the runs they interrupt, as Fitbit's app draws the night. A file must hold one
+  such log (one night): a recording aligns a scoring by its time of day only, so it cannot pick among nights.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.stage_events import StageEvents, clock_seconds
+from wav2sleep.io.recording import MAX_DURATION_S
+from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.text import size_within, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
-from wav2sleep.stages import LIGHT, labels_to_codes
+from wav2sleep.stages import LIGHT, UNSCORED, labels_to_codes
 
 __all__ = ["read_hypnogram_json"]
 
@@ -76,13 +77,35 @@ def _ours(path: Path, doc: dict) -> StageEvents:
 
 
 def _fitbit(path: Path, log: dict) -> StageEvents:
-    runs = (log.get("levels") or {}).get("data") if isinstance(log.get("levels"), dict) else None
-    if not isinstance(runs, list) or not runs:
+    """The log's runs on 30-s epochs from its first, with its ``shortData`` wakes over the runs they interrupt, as
+    Fitbit's app draws the night."""
+    levels = log.get("levels") if isinstance(log.get("levels"), dict) else {}
+    runs = _runs(path, levels.get("data"), "levels.data")
+    if not runs:
         raise InputFileError(path, "no stage runs", field="levels.data", expected="runs of wake, light, deep, rem",
                              found="none")  # fmt: skip
-    moments, durations, codes = [], [], []
+    short = _runs(path, levels.get("shortData") or [], "levels.shortData")
+    first = min(moment for moment, _, _ in runs)
+    offsets = [((moment - first).total_seconds(), seconds, code) for moment, seconds, code in runs + short]
+    end = max(offset + seconds for offset, seconds, _ in offsets)
+    if min(offset for offset, _, _ in offsets) < 0 or end > MAX_DURATION_S:  # checked before the epochs exist
+        raise InputFileError(path, "impossible night", field="levels", expected="runs within 7 days of the first",
+                             found=f"{end:g} s")  # fmt: skip
+    codes = np.full(int(np.ceil(end / EPOCH_SECONDS)), UNSCORED, dtype=np.int64)
+    for offset, seconds, code in offsets:  # the runs, then the short wakes over them
+        at = round(offset / EPOCH_SECONDS)
+        codes[at : at + round(seconds / EPOCH_SECONDS)] = code
+    onsets = np.arange(codes.size, dtype=float) * EPOCH_SECONDS
+    return StageEvents(path, onsets, np.full(codes.size, float(EPOCH_SECONDS)), codes, first.time())
+
+
+def _runs(path: Path, runs, field: str) -> list[tuple[datetime, float, int]]:
+    """(start, seconds, stage) of each run in ``field`` (``levels.data`` or ``levels.shortData``)."""
+    if not isinstance(runs, list):
+        raise InputFileError(path, "not a list of runs", field=field, expected="a list", found=type(runs).__name__)
+    out = []
     for i, run in enumerate(runs):
-        where = f"levels.data[{i}]"
+        where = f"{field}[{i}]"
         if not isinstance(run, dict):
             raise InputFileError(path, "not a stage run", field=where, expected="an object", found=repr(run)[:40])
         level = str(run.get("level", "")).lower()
@@ -90,17 +113,13 @@ def _fitbit(path: Path, log: dict) -> StageEvents:
             raise InputFileError(path, "unknown sleep level", field=where, expected=", ".join(FITBIT_LEVELS),
                                  found=repr(level[:40]))  # fmt: skip
         try:
-            moments.append(datetime.fromisoformat(str(run["dateTime"])).replace(tzinfo=None))
+            moment = datetime.fromisoformat(str(run["dateTime"])).replace(tzinfo=None)
             seconds = float(run["seconds"])
-            if not np.isfinite(seconds) or seconds < 0:
+            if not 0 <= seconds <= MAX_DURATION_S:
                 raise ValueError(seconds)
         except (KeyError, ValueError, TypeError):
             raise InputFileError(path, "unreadable run time or length", field=where,
                                  expected="dateTime (ISO) and seconds >= 0",
                                  found=repr({k: run.get(k) for k in ("dateTime", "seconds")})[:80]) from None  # fmt: skip
-        durations.append(seconds)
-        codes.append(FITBIT_LEVELS[level])
-    order = sorted(range(len(moments)), key=moments.__getitem__)  # the runs in time order (dates and all)
-    moments = [moments[k] for k in order]
-    return StageEvents(path, clock_seconds(moments), np.array(durations)[order], np.array(codes, np.int64)[order],
-                       moments[0].time())  # fmt: skip
+        out.append((moment, seconds, FITBIT_LEVELS[level]))
+    return out
