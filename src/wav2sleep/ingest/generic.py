@@ -2,11 +2,11 @@
 
 A recording ``x.edf`` (or ``x.bdf``, an EDF named ``x.rec``, ``x.hea``, ``x.rr``) takes its stages from the scoring
 beside it that ``wav2sleep.io.annotations.scoring_beside`` finds (``x-nsrr.xml``, ``x.xml``, WSC files, ``x.an``,
-``x.hypnogram.csv``, an EDF+ hypnogram such as Sleep-EDF's, other databases' text scorings), else from its own EDF+ annotations (a night whose
-annotations hold no stage is unscored). EDF+ files that hold only annotations are scorings, not recordings. Session ids are the path below the folder with
-``/`` written as ``__``. Something named like a recording that is not a readable file (a folder, a dangling or
-looping link) but has a hypnogram beside it is kept, so that it is reported as a failed night with the reason rather
-than silently skipped.
+``x.hypnogram.csv``, an EDF+ hypnogram such as Sleep-EDF's, other databases' text scorings, BIDS TSVs), else from its
+own EDF+ annotations (a night whose annotations hold no stage is unscored). EDF+ files that hold only annotations are
+scorings, not recordings. Session ids are the path below the folder with ``/`` written as ``__``. Something named
+like a recording that is not a readable file (a folder, a dangling or looping link) but has a hypnogram beside it is
+kept, so that it is reported as a failed night with the reason rather than silently skipped.
 """
 
 from __future__ import annotations

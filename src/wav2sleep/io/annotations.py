@@ -4,8 +4,9 @@ Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``)
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
 stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), a hypnogram JSON (ours, or a Fitbit
-sleep log), and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal). ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets
-only ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
+sleep log), and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal).
+``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets only
+``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
 ingestion and ``stage --reference auto``.
 """
 
@@ -30,8 +31,8 @@ from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "ANNOTATION_READERS", "annotation_format", "read_annotation",
-           "scoring_beside", "embedded_scoring"]  # fmt: skip
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "ANNOTATION_READERS", "annotation_format",
+           "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"
@@ -52,7 +53,8 @@ ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCO
 # ".txt" alone: by content (_text_format).
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
             (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV),
-            (".tsv", HYPNOGRAM_CSV), (".json", HYPNOGRAM_JSON), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS), (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
+            (".tsv", HYPNOGRAM_CSV), (".json", HYPNOGRAM_JSON), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS),
+            (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.

@@ -118,8 +118,8 @@ def _runs(path: Path, runs, field: str) -> list[tuple[datetime, float, int]]:
             if not 0 <= seconds <= MAX_DURATION_S:
                 raise ValueError(seconds)
         except (KeyError, ValueError, TypeError):
+            found = repr({k: run.get(k) for k in ("dateTime", "seconds")})[:80]
             raise InputFileError(path, "unreadable run time or length", field=where,
-                                 expected="dateTime (ISO) and seconds >= 0",
-                                 found=repr({k: run.get(k) for k in ("dateTime", "seconds")})[:80]) from None  # fmt: skip
+                                 expected="dateTime (ISO) and seconds >= 0", found=found) from None  # fmt: skip
         out.append((moment, seconds, FITBIT_LEVELS[level]))
     return out
