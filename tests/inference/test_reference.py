@@ -165,11 +165,12 @@ def test_a_bids_scoring_beside_a_bids_recording_is_found_and_our_own_output_is_n
     recording = folder / "sub-01_task-sleep_eeg.edf"
     recording.write_bytes(edf.read_bytes())
     assert find_reference(recording, []) is None
-    main(["stage", str(recording), "--model", str(model), "--out", str(folder), "--formats", "tsv,bids"])
+    main(["stage", str(recording), "--model", str(model), "--out", str(folder), "--formats", "csv,tsv,bids"])
+    assert (folder / "sub-01_task-sleep_eeg.hypnogram.csv").is_file()
     assert (folder / "sub-01_task-sleep_events.tsv").is_file() and (
         folder / "sub-01_task-sleep_hypnogram.tsv"
     ).is_file()
-    assert find_reference(recording, []) is None  # a model's output, not a scorer's
+    assert find_reference(recording, []) is None  # a model's outputs (CSV, TSVs), not a scorer's
     texts = {0: "W", 1: "N1", 2: "N2", 3: "N3", 4: "R"}  # a scorer's events.tsv, as a BIDS sleep dataset holds it
     rows = [f"{30 * i}\t30\tsleep_stage_{texts[int(c)]}\t{texts[int(c)]}" for i, c in enumerate(truth)]
     (folder / "sub-01_task-sleep_events.tsv").write_text("onset\tduration\ttrial_type\tstage\n" + "\n".join(rows))

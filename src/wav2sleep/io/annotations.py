@@ -94,18 +94,25 @@ def read_annotation(path: str | Path, fmt: str | None = None) -> StageEvents:
 
 
 def _written_by_us(path: Path) -> bool:
-    """A hypnogram CSV that ``wav2sleep stage`` wrote (probability columns): a model's output, not a scorer's."""
+    """A scoring that ``wav2sleep stage`` wrote, a model's output and not a scorer's: a hypnogram CSV with probability
+    columns, or a BIDS TSV whose first row's scorer, or whose sidecar's ``StageScorer``, is wav2sleep."""
     try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            return ",p_" in fh.readline()
-    except OSError:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            header, first = fh.readline(65536).rstrip("\r\n"), fh.readline(65536).rstrip("\r\n")
+        if path.suffix.lower() != ".tsv":
+            return ",p_" in header
+        names, cells = header.split("\t"), first.split("\t")
+        if "scorer" in names and len(cells) == len(names) and cells[names.index("scorer")] == "wav2sleep":
+            return True
+        sidecar = path.with_suffix(".json")
+        return sidecar.is_file() and json.loads(sidecar.read_text()).get("StageScorer") == "wav2sleep"
+    except (OSError, ValueError, AttributeError):  # unreadable, or a sidecar that is not a JSON object
         return False
 
 
 def _bids_scoring(recording: Path) -> Path | None:
     """BIDS: ``sub-01_task-sleep_eeg.edf`` is scored in ``sub-01_task-sleep_hypnogram.tsv`` (the sleep extension
-    proposal) or ``sub-01_task-sleep_events.tsv`` when it has a stage column; not in one ``wav2sleep stage`` wrote
-    (its rows' scorer, or its sidecar's ``StageScorer``, is wav2sleep)."""
+    proposal) or ``sub-01_task-sleep_events.tsv`` when it has a stage column; not in one ``wav2sleep stage`` wrote."""
     if not recording.name.startswith("sub-") or "_" not in recording.stem:
         return None
     entities = recording.stem.rsplit("_", 1)[0]
@@ -113,13 +120,10 @@ def _bids_scoring(recording: Path) -> Path | None:
         candidate = recording.with_name(entities + suffix)
         try:
             with candidate.open(encoding="utf-8-sig", errors="replace") as fh:
-                header, first = fh.readline(65536).rstrip("\r\n").split("\t"), fh.readline(65536).split("\t")
-            sidecar = candidate.with_suffix(".json")
-            ours = "scorer" in header and len(first) == len(header) and first[header.index("scorer")] == "wav2sleep"
-            ours = ours or (sidecar.is_file() and json.loads(sidecar.read_text()).get("StageScorer") == "wav2sleep")
-        except (OSError, ValueError, AttributeError):  # no such file, or a sidecar that is not a JSON object
+                header = fh.readline(65536).rstrip("\r\n").split("\t")
+        except OSError:  # none by that name
             continue
-        if "stage" in header and not ours:
+        if "stage" in header and not _written_by_us(candidate):
             return candidate
     return None
 
