@@ -4,11 +4,11 @@ from wav2sleep.errors import ConfigError
 from wav2sleep.signals import (
     EPOCH_SECONDS,
     SIGNALS,
+    choice_notes,
     parse_signals,
     pick_channel,
     sampling_rate,
     signal_spec,
-    words_notes,
 )
 
 # The reference's union alias table (reference.md s.1.2): every alias must resolve to its signal.
@@ -80,8 +80,16 @@ def test_channels_are_taken_by_the_words_of_their_labels_only_when_unambiguous(l
 
 
 def test_a_channel_taken_by_its_words_is_reported_unless_named():
-    picked = {"ECG": "EKG II", "THX": "Thor"}
-    assert words_notes(picked) == ["ECG: channel 'EKG II' taken by the words in its name (no alias matched; check it "
-                                   "is the ECG)"]  # fmt: skip
-    assert words_notes(picked, {"ECG": "EKG II"}) == []
-    assert words_notes({"IBI": "EKG"}) == []  # beats detected in an ECG alias: derived, not guessed
+    picked, labels = {"ECG": "EKG II", "THX": "Thor"}, ["EKG II", "Thor", "SpO2"]
+    assert choice_notes(labels, picked) == ["ECG: channel 'EKG II' taken by the words in its name (no alias matched; "
+                                            "check it is the ECG)"]  # fmt: skip
+    assert choice_notes(labels, picked, {"ECG": "EKG II"}) == []
+    assert choice_notes(["EKG"], {"IBI": "EKG"}) == []  # beats detected in an ECG alias: derived, not guessed
+
+
+def test_a_label_two_channels_share_is_reported():
+    labels = ["ECG", "THOR RES", "ecg ", "SpO2"]  # the same label but for case and padding: nothing tells them apart
+    picked = {s: pick_channel(labels, s) for s in ("ECG", "THX")}
+    assert picked == {"ECG": "ECG", "THX": "THOR RES"}
+    assert choice_notes(labels, picked) == ["ECG: 2 channels are labelled 'ECG' (signals 1, 3 of the file): the "
+                                            "first is used"]  # fmt: skip

@@ -25,7 +25,7 @@ __all__ = [
     "pick_channel",
     "is_alias",
     "picked_by_words",
-    "words_notes",
+    "choice_notes",
     "sampling_rate",
 ]
 
@@ -193,10 +193,17 @@ def picked_by_words(label: str, signal: str) -> bool:
     return not is_alias(label, signal) and not (spec.derived_from and is_alias(label, spec.derived_from))
 
 
-def words_notes(picked: dict[str, str], overrides: dict[str, str] | None = None) -> list[str]:
-    """A warning for each channel in ``picked`` (signal -> label) taken by the words in its name, not given."""
-    return [f"{signal}: channel {label!r} taken by the words in its name (no alias matched; check it is the {signal})"
-            for signal, label in picked.items() if signal not in (overrides or {}) and picked_by_words(label, signal)]  # fmt: skip
+def choice_notes(labels: Sequence[str], picked: dict[str, str], overrides: dict[str, str] | None = None) -> list[str]:
+    """A warning for each channel in ``picked`` (signal -> label) taken by the words in its name, not given, and for
+    each whose label more than one of the file's ``labels`` has (the first is used; nothing tells them apart)."""
+    notes = [f"{signal}: channel {label!r} taken by the words in its name (no alias matched; check it is the {signal})"
+             for signal, label in picked.items() if signal not in (overrides or {}) and picked_by_words(label, signal)]  # fmt: skip
+    for signal, label in picked.items():
+        same = [i + 1 for i, other in enumerate(labels) if _norm(other) == _norm(label)]
+        if len(same) > 1:
+            notes.append(f"{signal}: {len(same)} channels are labelled {label!r} (signals {', '.join(map(str, same))} "
+                         "of the file): the first is used")  # fmt: skip
+    return notes
 
 
 def is_alias(label: str, signal: str) -> bool:

@@ -52,6 +52,45 @@ def test_source_never_modified_by_repairs(edf):
     assert edf.read_bytes() == before
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "1e300"])
+def test_a_physical_range_beyond_float32_is_replaced_not_decoded_to_inf(edf, value):
+    patch_signal_field(edf, 0, "physical_max", value)
+    ekg = read_recording(edf).channels["EKG"]
+    (said,) = ekg.warnings
+    assert said.startswith("EKG: physical range [") and "unusable; replaced by [-3.28, 3.28]" in said
+    assert np.isfinite(ekg.data).all() and np.abs(ekg.data).max() <= 3.28 + 1e-6
+
+
+def test_inverted_digital_range_flips_polarity_and_says_so(edf):
+    plain = read_recording(edf).channels["EKG"]
+    header = read_header(edf).signals[0]
+    patch_signal_field(edf, 0, "digital_min", str(header["digital_max"]))
+    patch_signal_field(edf, 0, "digital_max", str(header["digital_min"]))
+    ekg = read_recording(edf).channels["EKG"]
+    (said,) = ekg.warnings
+    assert said.startswith("EKG: inverted digital range") and "polarity flipped" in said
+    pmin, pmax = header["physical_min"], header["physical_max"]
+    np.testing.assert_allclose(ekg.data, pmin + pmax - plain.data, atol=1e-3 * (pmax - pmin))
+
+
+def test_a_digital_range_beyond_16_bits_is_decoded_as_written_and_said(edf):
+    patch_signal_field(edf, 0, "digital_min", "-99999")
+    patch_signal_field(edf, 0, "digital_max", "99999")
+    (said,) = read_recording(edf).channels["EKG"].warnings
+    assert said == "EKG: digital range [-99999, 99999] beyond the 16-bit samples EDF stores: decoded as written " \
+        "(amplitude as the header gives it)"  # fmt: skip
+
+
+def test_what_the_fallback_library_warns_goes_into_the_recording_not_to_stderr(edf, recwarn):
+    raw = bytearray(edf.read_bytes())
+    raw[0:8] = b"ABC".ljust(8)  # not an EDF version: our reader refuses, edfio reads it
+    raw[236:244] = b"500".ljust(8)  # more records than the file holds: edfio warns
+    edf.write_bytes(bytes(raw))
+    rec = read_recording(edf)
+    assert rec.duration_s == 120 and len(recwarn) == 0
+    assert any(w.startswith("edfio: EDF header indicates 500 data records") for w in rec.warnings), rec.warnings
+
+
 def test_truncated_file_reads_complete_records(edf):
     raw = edf.read_bytes()
     header = read_header(edf)

@@ -15,7 +15,7 @@ from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.signals import EPOCH_SECONDS, SIGNAL_NAMES, is_alias, pick_channel, words_notes
+from wav2sleep.signals import EPOCH_SECONDS, SIGNAL_NAMES, choice_notes, is_alias, pick_channel
 
 __all__ = ["PreparedRecording", "prepare_recording", "preparation_key"]
 
@@ -54,7 +54,7 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
                              found=", ".join(labels))  # fmt: skip
     recording = read_recording(path, list(dict.fromkeys(picked.values())))
     timer.lap("read")
-    notes = _override_notes(overrides, picked) + words_notes(picked, overrides)
+    notes = _override_notes(overrides, picked) + choice_notes(labels, picked, overrides)
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)
     if n_epochs == 0:
         raise InputFileError(path, "recording shorter than one 30-s epoch", found=f"{recording.duration_s:.1f} s")

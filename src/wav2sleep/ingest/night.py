@@ -12,7 +12,7 @@ from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import read_annotation
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
-from wav2sleep.signals import EPOCH_SECONDS, pick_channel, words_notes
+from wav2sleep.signals import EPOCH_SECONDS, choice_notes, pick_channel
 from wav2sleep.stages import LIGHT
 from wav2sleep.store import Night
 
@@ -87,7 +87,7 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
     recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
     warnings = [
         *notes,
-        *words_notes(picked, channels),
+        *choice_notes(labels, picked, channels),
         *recording.warnings,
         *(events.warnings if events is not None else []),
     ]

@@ -14,9 +14,10 @@ more than 11 times the samples the file stores for it (docs/ingest.md).
 
 Repairs (each reported in ``Recording.warnings``/``Channel.warnings``): header-size field that disagrees with the
 number of signals; record count missing (-1) or larger than the file holds (truncated file: complete records are
-read); physical range unusable (min == max, or max == 0 as in some CHAT files): replaced by [-3.28, 3.28] as the
-reference's CHAT fix does (amplitude is then arbitrary; training z-scores anyway); inverted physical range (valid EDF:
-the header flips polarity) is decoded as written and noted; a decimal comma in a physical range or the record
+read); physical range unusable (min == max, max == 0 as in some CHAT files, or not a float32 number: nan, inf,
+1e300): replaced by [-3.28, 3.28] as the reference's CHAT fix does (amplitude is then arbitrary; training z-scores
+anyway); an inverted physical or digital range (valid EDF: the header flips polarity) is decoded as written and
+noted, and so is a digital range beyond 16 bits; a decimal comma in a physical range or the record
 duration (European locales) is read as a point. Other writers' quirks read as meant without a warning: NUL padding,
 UTF-8 in the ASCII header (``µV``), colons or slashes in the start date/time.
 """
@@ -49,6 +50,8 @@ __all__ = [
 _FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), ("physical_max", 8),
            ("digital_min", 8), ("digital_max", 8), ("prefilter", 80), ("samples", 8), ("reserved", 32))  # fmt: skip
 REPAIRED_RANGE = (-3.28, 3.28)
+DIGITAL_LIMIT = 32768
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_GAP_S = 24 * 3600.0
 MAX_GAP_RATIO = 10.0
 ANNOTATIONS = "EDF Annotations"
@@ -237,12 +240,18 @@ def _scale(s: dict, path: Path) -> tuple[float, float, tuple[float, float], list
     if dmax == dmin:
         raise InputFileError(path, "digital minimum equals digital maximum", field=s["label"],
                              expected="dmin < dmax", found=f"{dmin} == {dmax}")  # fmt: skip
-    if pmax == pmin or pmax == 0:
+    if not (-DIGITAL_LIMIT <= dmin <= DIGITAL_LIMIT and -DIGITAL_LIMIT <= dmax <= DIGITAL_LIMIT):
+        notes.append(f"digital range [{dmin}, {dmax}] beyond the 16-bit samples EDF stores: decoded as written "
+                     "(amplitude as the header gives it)")  # fmt: skip
+    # A range beyond float32 (nan, inf, 1e300) would decode every sample to inf or nan: unusable like min == max.
+    if pmax == pmin or pmax == 0 or not all(abs(v) <= FLOAT32_MAX for v in (pmin, pmax)):
         notes.append(f"physical range [{pmin:g}, {pmax:g}] unusable; replaced by {list(REPAIRED_RANGE)} (amplitude "
                      "arbitrary)")  # fmt: skip
         pmin, pmax = REPAIRED_RANGE
-    elif pmin > pmax:
-        notes.append(f"inverted physical range [{pmin:g}, {pmax:g}]: decoded as written (polarity flipped)")
+    if (pmin > pmax) != (dmin > dmax):
+        which = "physical" if pmin > pmax else "digital"
+        notes.append(f"inverted {which} range (physical [{pmin:g}, {pmax:g}], digital [{dmin}, {dmax}]): decoded as "
+                     "written (polarity flipped)")  # fmt: skip
     gain = (pmax - pmin) / (dmax - dmin)
     return gain, pmin - gain * dmin, (pmin, pmax), notes
 

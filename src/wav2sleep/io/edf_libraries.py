@@ -6,6 +6,7 @@ but they cover formats and header variants we do not parse ourselves.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -72,7 +73,9 @@ def _first_that_reads(path: Path, labels: Sequence[str] | None, reason: str,
         readers.reverse()
     for name, reader in readers:
         try:
-            names, recording = reader(path, labels, names_only)
+            with warnings.catch_warnings(record=True) as said:  # theirs go into the recording's, not to stderr
+                warnings.simplefilter("always")
+                names, recording = reader(path, labels, names_only)
         except InputFileError:
             raise  # the file was read; a requested channel is not in it
         except Exception as exc:  # each library has its own exception types for malformed files
@@ -81,6 +84,8 @@ def _first_that_reads(path: Path, labels: Sequence[str] | None, reason: str,
             continue
         if recording is not None and not _is_bdf(path):  # BDF is theirs to read: nothing to warn about
             recording.warnings.append(f"read with {name} ({reason})")
+        if recording is not None:
+            recording.warnings.extend(dict.fromkeys(f"{name}: {w.message}" for w in said))
         return names, recording
     raise LibrariesRefused("; ".join(refusals))
 
