@@ -86,7 +86,7 @@ def test_text_or_gaps_in_a_table_name_the_column_and_row(tmp_path):
     assert np.isnan(read_recording(path).channels["ECG"].data[10])
 
 
-def test_times_to_the_millisecond_are_regular_and_a_missing_sample_is_named(tmp_path):
+def test_times_to_the_millisecond_are_regular_and_a_missing_sample_is_a_gap(tmp_path):
     t = np.arange(256 * 60) / 256  # 3.90625 ms apart, written as 0.000, 0.004, 0.008, 0.012, 0.016, 0.020, ...
     lines = ["time,ECG"] + [f"{a:.3f},{b:.5f}" for a, b in zip(t, np.sin(t), strict=True)]
     path = tmp_path / "ms.csv"
@@ -94,8 +94,42 @@ def test_times_to_the_millisecond_are_regular_and_a_missing_sample_is_named(tmp_
     rec = read_recording(path)
     assert rec.channels["ECG"].rate_hz == pytest.approx(256, rel=1e-4)
     path.write_text("\n".join([*lines[:1001], *lines[1002:]]) + "\n")  # the sample at 3.906 s lost
+    ecg = read_recording(path).channels["ECG"]
+    assert ecg.data.size == t.size and np.flatnonzero(np.isnan(ecg.data)).tolist() == [1000]
+    np.testing.assert_allclose(np.delete(ecg.data, 1000), np.delete(np.sin(t), 1000), atol=1e-5)
+    lines[1001] = f"{t[1000] + 0.001:.3f},0"  # a time between two samples' is not a gap: named
+    path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputFileError, match=r"\[time, line 1002\]: time column not regular; expected evenly spaced "
-                                             r"samples .*found 3.91 s after 3.902 s"):  # fmt: skip
+                                             r"samples \(0.0039\d* s apart, or gaps of over 1.5 steps\); found 3.907 s "
+                                             r"after 3.902 s"):  # fmt: skip
+        read_recording(path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_dropouts_in_a_wearables_time_column_are_kept_as_missing_samples_at_their_clock_times(tmp_path, fmt):
+    t = np.arange(128 * 600) / 128
+    ppg = np.sin(2 * np.pi * 1.2 * t)
+    kept = (t < 100) | ((t >= 160.5) & (t < 400)) | (t >= 400.25)  # a 60.5-s and a 0.25-s dropout
+    kept &= (t < 410) | (t % 10 < 5) | (t % 10 >= 5.1)  # and 19 of 0.1 s, so that rounding cannot add up
+    shifted = t + 0.0033 * (t > 505)  # the sampling clock restarts 3.3 ms (0.4 samples) off its grid
+    stamps = (1.7e12 + 1e3 * shifted[kept]).astype(np.int64)  # Unix ms, cut to whole ms
+    table = pa.table({"timestamp": stamps, "PPG": ppg[kept]})
+    path = tmp_path / f"watch.{fmt}"
+    pq.write_table(table, path) if fmt == "parquet" else pacsv.write_csv(table, path)
+    rec = read_recording(path)
+    data = rec.channels["PPG"].data
+    assert rec.start == UNIX_START and rec.channels["PPG"].rate_hz == 128 and rec.duration_s == 600
+    np.testing.assert_array_equal(np.isnan(data), ~kept)
+    np.testing.assert_allclose(data[kept], ppg[kept], atol=1e-6)
+    assert rec.warnings[1].startswith("time column 'timestamp' has 21 gaps (62.") and rec.warnings[1].endswith(
+        " in all; the longest 60.5 s after 99.992 s): kept as missing samples (NaN)")  # fmt: skip
+
+
+def test_gaps_longer_than_the_bound_are_refused(tmp_path):
+    path = tmp_path / "far.csv"
+    path.write_text("time,ECG\n0,0.1\n0.5,0.2\n1.0,0.3\n90001,0.4\n")  # 25 h after 1.5 s of data
+    with pytest.raises(InputFileError, match=r"\[time\]: gaps in the time column too long; expected gaps totalling at "
+                                             r"most 24 h and 10x the recorded 2 s; found 89999.5 s of gaps"):  # fmt: skip
         read_recording(path)
 
 
@@ -250,7 +284,10 @@ def test_beat_times_out_of_order_are_named(tmp_path):
         read_recording(path)
 
 
-@pytest.mark.parametrize(("name", "scale"), [("Time (s)", 1.0), ("time [ms]", 1e3), ("Elapsed time (min)", 1 / 60)])
+@pytest.mark.parametrize(
+    ("name", "scale"),
+    [("Time (s)", 1.0), ("time [ms]", 1e3), ("Elapsed time (min)", 1 / 60), ("time_ms", 1e3), ("Timestamp_s", 1.0)],
+)
 def test_a_time_column_with_its_unit_in_the_name(tmp_path, name, scale):
     path = tmp_path / "u.csv"
     pacsv.write_csv(pa.table({name: T * scale, "ECG": X}), path)
@@ -263,5 +300,5 @@ def test_a_sampled_interval_channel_with_a_lost_row_is_not_taken_for_a_beat_list
     t = np.arange(4 * 600) / 4  # 10 min of an IBI channel sampled at 4 Hz, intervals near 0.9 s
     rows = [f"{a:.2f},{0.9 + 0.05 * np.sin(a / 30):.4f}" for a in t]
     path.write_text("time,IBI\n" + "\n".join([*rows[:500], *rows[501:]]) + "\n")
-    with pytest.raises(InputFileError, match=r"\[time, line 502\]: time column not regular"):
-        read_recording(path)
+    ibi = read_recording(path).channels["IBI"]  # a 4-Hz channel with one sample lost, not one row per beat
+    assert ibi.rate_hz == 4 and ibi.data.size == t.size and np.flatnonzero(np.isnan(ibi.data)).tolist() == [500]

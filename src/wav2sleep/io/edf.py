@@ -9,8 +9,8 @@ Independent readers (edfio, pyedflib) check this reader in the tests.
 EDF+D (discontinuous): each data record is placed at the onset its time-keeping annotation gives, so the samples
 keep their clock times (scored epochs stay aligned); the gaps between records are NaN (flagged ``nan`` by QC).
 Onsets that are not finite, negative, overlapping or out of order are refused, and so are gaps totalling more than
-``MAX_GAP_S`` (24 h) or more than ``MAX_GAP_RATIO`` (10) times the recorded data: a decoded channel never holds
-more than 11 times the samples the file stores for it (docs/ingest.md).
+24 h or more than 10 times the recorded data (``recording.check_gaps``): a decoded channel never holds more than 11
+times the samples the file stores for it (docs/ingest.md).
 
 Repairs (each reported in ``Recording.warnings``/``Channel.warnings``): header-size field that disagrees with the
 number of signals; record count missing (-1) or larger than the file holds (truncated file: complete records are
@@ -34,7 +34,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io import edf_libraries
-from wav2sleep.io.recording import Channel, Recording, wanted_channels
+from wav2sleep.io.recording import Channel, Recording, check_gaps, wanted_channels
 
 __all__ = [
     "EdfHeader",
@@ -52,8 +52,6 @@ _FIELDS = (("label", 16), ("transducer", 80), ("unit", 8), ("physical_min", 8), 
 REPAIRED_RANGE = (-3.28, 3.28)
 DIGITAL_LIMIT = 32768
 FLOAT32_MAX = float(np.finfo(np.float32).max)
-MAX_GAP_S = 24 * 3600.0
-MAX_GAP_RATIO = 10.0
 ANNOTATIONS = "EDF Annotations"
 EDF_SUFFIXES = (".edf", ".rec")  # .rec: EDF under another name (PhysioNet's UCD and ISRUC PSGs)
 ONLY_ANNOTATIONS = "no signal to read: the file holds only EDF+ annotations (a hypnogram or an event list?)"
@@ -316,12 +314,8 @@ def _record_onsets(header: EdfHeader, data: np.ndarray, starts: np.ndarray, warn
     gaps = onsets[1:] - ends
     if onsets[0] > 0:
         gaps = np.r_[onsets[0], gaps]
-    recorded = header.n_records * header.record_seconds
-    total_gap = float(gaps.sum())
-    if total_gap > min(MAX_GAP_S, MAX_GAP_RATIO * recorded):
-        raise InputFileError(header.path, "gaps between data records too long", field=field_name,
-                             expected=f"gaps totalling at most {MAX_GAP_S / 3600:g} h and {MAX_GAP_RATIO:g}x the "
-                             f"recorded {recorded:g} s", found=f"{total_gap:g} s of gaps")  # fmt: skip
+    check_gaps(header.path, float(gaps.sum()), header.n_records * header.record_seconds,
+               what="gaps between data records", field=field_name)  # fmt: skip
     if (gaps > 1e-6).any():
         count = int((gaps > 1e-6).sum())
         warnings.append(f"EDF+D: {count} gap{'s' if count > 1 else ''} ({float(gaps.sum()):.1f} s in all) restored "

@@ -39,6 +39,10 @@ __all__ = [
 # the highest model rate (EOG, 136.5 Hz) is 83 M samples (330 MB) per signal.
 MAX_DURATION_S = 7 * 24 * 3600.0
 MAX_RATE_HZ = 1e6
+# Gaps restored as missing samples (EDF+D, WFDB multi-segment, tables with gaps in their time column) are bounded
+# too: a decoded channel never holds more than 11 times the samples the file stores for it.
+MAX_GAP_S = 24 * 3600.0
+MAX_GAP_RATIO = 10.0
 
 
 @dataclass
@@ -134,6 +138,15 @@ def guard_reader(path: str | Path, call, *args):
     except Exception as exc:  # noqa: BLE001 - libraries raise many types for damaged files; name the file
         raise InputFileError(path, f"unreadable {path.suffix.lstrip('.').upper() or 'input'} file "
                              f"({type(exc).__name__}: {str(exc)[:300]})") from exc  # fmt: skip
+
+
+def check_gaps(path: str | Path, gaps_s: float, recorded_s: float, *, what: str, field: str) -> None:
+    """Refuse gaps totalling more than ``MAX_GAP_S`` or ``MAX_GAP_RATIO`` times the recorded time, before anything
+    is allocated for them."""
+    if gaps_s > min(MAX_GAP_S, MAX_GAP_RATIO * recorded_s):
+        raise InputFileError(path, f"{what} too long", field=field,
+                             expected=f"gaps totalling at most {MAX_GAP_S / 3600:g} h and {MAX_GAP_RATIO:g}x the "
+                             f"recorded {recorded_s:g} s", found=f"{gaps_s:g} s of gaps")  # fmt: skip
 
 
 def _check(recording: Recording) -> Recording:

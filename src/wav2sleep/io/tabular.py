@@ -1,10 +1,11 @@
 """Recordings as tables or arrays: CSV, parquet, NumPy ``.npz``/``.npy``.
 
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
-  name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)``, scales it):
-  seconds from the start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one is the
-  recording start; Unix time stamps give it in UTC). The sampling rate is taken
-  from the time column (it must be finite and regular); a table without one is refused, since its rate would be
+  name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)`` or ``time_ms``,
+  scales it): seconds from the start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one
+  is the recording start; Unix time stamps give it in UTC). The sampling rate is taken from the time column (it must
+  be finite and regular between gaps; a step over 1.5 usual ones is a gap, kept as missing samples like an EDF+D
+  gap, at most 24 h and 10x the recorded time in all); a table without one is refused, since its rate would be
   unknown.
   CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
   semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
@@ -35,7 +36,7 @@ import numpy as np
 from wav2sleep.dsp import TIME_UNITS, scale_units
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
-from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, wanted_channels
+from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gaps, wanted_channels
 from wav2sleep.io.text import field_separator
 from wav2sleep.signals import is_alias
 
@@ -46,6 +47,7 @@ TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
 TIME_COLUMN_UNITS = {**TIME_UNITS, "min": 60.0, "minutes": 60.0, "h": 3600.0, "hours": 3600.0}
 UNIX_SECONDS = (1e9, 4.1e9)  # Unix time stamps of 2001-09-09 to 2099-12-03, in seconds
 UNIX_UNITS = {1.0: "s", 1e-3: "ms", 1e-6: "µs", 1e-9: "ns"}
+GAP_STEPS = 1.5  # a step over 1.5 usual ones is a gap (dropped samples), not jitter
 _UTC_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)\s*$")
 
 
@@ -111,8 +113,19 @@ def _samples(path: Path, name: str, values) -> np.ndarray:
         return _numbers(path, name, np.asarray(values)).astype(np.float32, copy=False)
 
 
+def _time_name_and_unit(name: str) -> tuple[str, str]:
+    """A column name's base and time unit: ``Time (ms)`` or ``time_ms`` -> (``time``, ``ms``); others as
+    ``_split_unit`` gives them."""
+    base, unit = _split_unit(name)
+    base, unit = base.strip().lower(), unit.strip().lower()
+    suffixed = re.fullmatch(r"(.+?)[ _]([a-zµ]+)", base)
+    if not unit and suffixed and suffixed.group(1) in TIME_COLUMNS and suffixed.group(2) in TIME_COLUMN_UNITS:
+        return suffixed.group(1), suffixed.group(2)
+    return base, unit
+
+
 def _is_named_time(name: str) -> bool:
-    return _split_unit(name)[0].strip().lower() in TIME_COLUMNS
+    return _time_name_and_unit(name)[0] in TIME_COLUMNS
 
 
 def is_time_column(name: str) -> bool:
@@ -187,7 +200,7 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
         raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {_place(path, bad[0])}",
                              expected="a time for every sample")  # fmt: skip
     if start is None and t.size:
-        unit = _split_unit(name)[1].strip().lower()
+        unit = _time_name_and_unit(name)[1]
         t = t * TIME_COLUMN_UNITS.get(unit, 1.0)
         scale = _unix_scale(float(t[0]), bool(unit))
         if scale is not None:
@@ -198,10 +211,50 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
     return t, start, notes
 
 
-def _irregular_row(t: np.ndarray) -> int | None:
-    """The first row (>= 1) whose time is off the column's regular grid; None if the column is regular."""
+@dataclass
+class _Segments:
+    """A time column cut at its gaps (steps over ``GAP_STEPS`` times the median step: dropped samples)."""
+
+    t: np.ndarray  # seconds
+    first: np.ndarray  # each row's segment's first row
+    gaps: np.ndarray  # the rows after which a gap opens
+    step: float  # the step that fits the times of every segment best (least squares, one offset per segment)
+
+    @classmethod
+    def of(cls, t: np.ndarray) -> _Segments:
+        steps = np.diff(t)
+        median = float(np.median(steps))
+        gaps = np.flatnonzero(steps > GAP_STEPS * median) if median > 0 else np.empty(0, dtype=np.int64)
+        starts = np.zeros(t.size, dtype=np.int64)
+        starts[gaps + 1] = gaps + 1
+        first = np.maximum.accumulate(starts)
+        # A mean of the steps would carry each segment's end-point rounding (times cut to the millisecond) into
+        # the step; the fit over all the times does not. At least half the steps lie within segments (a gap is
+        # over the median), so the fit has points.
+        segment = np.zeros(t.size, dtype=np.int64)
+        segment[gaps + 1] = 1
+        segment = np.cumsum(segment)
+        rows = (np.arange(t.size) - first).astype(np.float64)
+        counts = np.bincount(segment)
+        rows -= (np.bincount(segment, rows) / counts)[segment]
+        centred = t - (np.bincount(segment, t) / counts)[segment]
+        return cls(t, first, gaps, float(np.dot(rows, centred) / np.dot(rows, rows)))
+
+    def off_grid(self, step: float) -> np.ndarray:
+        """Each time's distance from its segment's grid of ``step``."""
+        rows = np.arange(self.t.size)
+        return np.abs(self.t - self.t[self.first] - step * (rows - self.first))
+
+    @property
+    def excess(self) -> np.ndarray:
+        """Each gap's length beyond one step."""
+        return np.diff(self.t)[self.gaps] - self.step
+
+
+def _irregular_row(seg: _Segments) -> int | None:
+    """The first row (>= 1) whose time is off its segment's regular grid; None if every segment is regular."""
+    t, step = seg.t, seg.step
     steps = np.diff(t)
-    step = (t[-1] - t[0]) / steps.size
     if np.all(np.abs(t * 1e3 - np.round(t * 1e3)) < 1e-6):
         # Whole milliseconds, rounded or cut (as many wearables cut them): a 64-Hz column steps 15 or 16 ms, each
         # time less than a millisecond off the grid; a missing sample is a whole step off.
@@ -210,14 +263,26 @@ def _irregular_row(t: np.ndarray) -> int | None:
     else:  # times written to the millisecond (3 decimals) are regular too: a 256-Hz column steps 3 or 4 ms
         grid_tolerance = max(6e-4, 1e-3 * step)  # half a millisecond, and a margin for the rounding itself
         step_tolerance = 2 * grid_tolerance
-    off = np.flatnonzero((steps <= 0) | (np.abs(steps - step) > step_tolerance))
-    if not off.size:  # every step fits; the times must also stay on one grid (no slow drift)
-        off = np.flatnonzero(np.abs(t - (t[0] + step * np.arange(t.size))) > grid_tolerance)[:1] - 1
+    within = np.ones(steps.size, dtype=bool)
+    within[seg.gaps] = False
+    off = np.flatnonzero((steps <= 0) | (within & (np.abs(steps - step) > step_tolerance)))
+    if not off.size:  # every step fits; the times must also stay on their segment's grid (no slow drift)
+        off = np.flatnonzero(seg.off_grid(step) > grid_tolerance)[:1] - 1
     return max(int(off[0]) + 1, 1) if off.size else None
 
 
-def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, datetime | None, list[str]]:
-    """(time column, sampling rate, start, notes) of a table of samples."""
+@dataclass
+class _TimeAxis:
+    name: str  # the time column
+    rate: float
+    start: datetime | None
+    notes: list[str]
+    grid: np.ndarray | None  # each row's sample index on the rate's grid when the column has gaps, else None
+
+
+def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> _TimeAxis:
+    """The time axis of a table of samples: regular, or regular between gaps (dropouts, as wearables write them),
+    which are restored as missing samples like EDF+D gaps."""
     name = _time_column(columns)
     if name is None:
         from wav2sleep.io.hypnogram_csv import is_hypnogram_table
@@ -229,22 +294,44 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> tuple[str, float, 
     t, start, notes = _seconds(path, name, columns[name])
     if t.size < 2:
         raise InputFileError(path, "time column not regular", field=name, expected="at least two samples")
-    row = _irregular_row(t)
+    seg = _Segments.of(t)
+    row = _irregular_row(seg)
     if row is not None:
         raise InputFileError(path, "time column not regular", field=f"{name}, {_place(path, row)}",
-                             expected=f"evenly spaced samples ({(t[-1] - t[0]) / (t.size - 1):g} s apart on average)",
-                             found=f"{t[row]:g} s after {t[row - 1]:g} s")  # fmt: skip
-    return name, _rate_of(t), start, notes
+                             expected=f"evenly spaced samples ({seg.step:g} s apart, or gaps of over {GAP_STEPS:g} "
+                             "steps)", found=f"{t[row]:g} s after {t[row - 1]:g} s")  # fmt: skip
+    rate = _rate_of(seg)
+    if not seg.gaps.size:
+        return _TimeAxis(name, rate, start, notes, None)
+    excess = seg.excess
+    check_gaps(path, float(excess.sum()), t.size / rate, what="gaps in the time column", field=name)
+    longest = int(np.argmax(excess))
+    where = f"{excess[longest]:.1f} s after {t[seg.gaps[longest]]:g} s"
+    notes.append(f"time column {name!r} has " + (f"a gap of {where}" if seg.gaps.size == 1 else
+                 f"{seg.gaps.size} gaps ({excess.sum():.1f} s in all; the longest {where})") +
+                 ": kept as missing samples (NaN)")  # fmt: skip
+    # Each segment starts at the sample its clock time falls on; samples missing before a row never decrease.
+    rows = np.arange(t.size)
+    missing = np.round((t[seg.first] - t[0]) * rate).astype(np.int64) - seg.first
+    return _TimeAxis(name, rate, start, notes, rows + np.maximum.accumulate(missing))
 
 
-def _rate_of(t: np.ndarray) -> float:
+def _on_grid(values: np.ndarray, grid: np.ndarray | None) -> np.ndarray:
+    """A table column's values at their sample indices, NaN in the gaps between (as they are when ``grid`` is None)."""
+    if grid is None:
+        return values
+    out = np.full(int(grid[-1]) + 1, np.nan, dtype=np.float32)
+    out[grid] = values
+    return out
+
+
+def _rate_of(seg: _Segments) -> float:
     """The sampling rate of a regular time column: a whole or half rate when every time lies within a millisecond of
-    its grid (times kept to the millisecond would otherwise give 64.00001 Hz, and a night 0.1 s short of its last
-    epoch), else the rate the first and last times give."""
-    rate = (t.size - 1) / (t[-1] - t[0])
+    its segment's grid (times kept to the millisecond would otherwise give 64.00001 Hz, and a night 0.1 s short of
+    its last epoch), else the rate the mean step gives."""
+    rate = 1 / seg.step
     for nice in (round(rate), round(2 * rate) / 2):
-        if nice > 0 and abs(nice - rate) <= 1e-4 * rate and \
-                np.abs(t - t[0] - np.arange(t.size) / nice).max() < 1e-3:  # fmt: skip
+        if nice > 0 and abs(nice - rate) <= 1e-4 * rate and seg.off_grid(1 / nice).max() < 1e-3:
             return float(nice)
     return rate
 
@@ -287,7 +374,7 @@ def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
     times, start, notes = None, None, []
     if time_name is not None:
         times, start, notes = _seconds(path, time_name, columns[time_name])
-        if times.size < 3 or _irregular_row(times) is None:
+        if times.size < 3 or _irregular_row(_Segments.of(times)) is None:
             return None  # a sampled beat-interval channel
     seconds, unit_notes, _ = scale_units(_samples(path, column, columns[column]), unit, "IBI")
     seconds = seconds.astype(np.float64)
@@ -347,7 +434,7 @@ def channel_labels(path: str | Path) -> list[str]:
     beats = _beat_list(path, columns)
     if beats is not None:
         return [beats.label]
-    time_name, _, _, _ = _time_axis(path, columns)
+    time_name = _time_axis(path, columns).name
     return [label for label, _ in _labels_and_units([c for c in columns if c != time_name]).values()]
 
 
@@ -384,6 +471,7 @@ def read(path: str | Path, labels=None) -> Recording:
     suffix = path.suffix.lower()
     notes: list[str] = []
     units: dict[str, str] = {}
+    grid = None
     if suffix == ".npy":
         meta = _sidecar(path)
         data = {meta.get("label", path.stem): np.load(path, allow_pickle=False)}
@@ -407,12 +495,12 @@ def read(path: str | Path, labels=None) -> Recording:
         if beats is not None:
             wanted_channels(path, [beats.label], labels)
             return _read_beat_list(path, beats)
-        time_name, fs, start, notes = _time_axis(path, columns)
-        named = _labels_and_units([c for c in columns if c != time_name])
+        axis = _time_axis(path, columns)
+        named = _labels_and_units([c for c in columns if c != axis.name])
         data = {named[c][0]: columns[c] for c in named}
         units = {label: unit for label, unit in named.values()}
-        rates = dict.fromkeys(data, fs)
+        rates, start, notes, grid = dict.fromkeys(data, axis.rate), axis.start, axis.notes, axis.grid
     wanted = wanted_channels(path, list(data), labels)
-    channels = {k: Channel(k, _samples(path, k, data[k]), rates[k], units.get(k, "")) for k in wanted}
+    channels = {k: Channel(k, _on_grid(_samples(path, k, data[k]), grid), rates[k], units.get(k, "")) for k in wanted}
     duration = min(c.duration_s for c in channels.values())
     return Recording(path, channels, start, duration, notes)
