@@ -119,3 +119,26 @@ def test_signal_lines_that_do_not_match_the_signal_count_are_refused(tmp_path, s
     hea.write_text("\n".join([*lines, lines[signal_lines[1]]]) + "\n")
     with pytest.raises(InputFileError, match="expected 2 signal lines; found 3"):
         read_recording(hea)
+
+
+@pytest.mark.parametrize(("written", "read_as"), [("360", 360), ("360/1000", 360), ("360/1000(0)", 360),
+                                                  ("0", None), ("-360", None), ("abc", None)])  # fmt: skip
+def test_a_sampling_frequency_that_is_not_a_positive_number_is_refused_not_read_as_the_default(
+    tmp_path, shared_data, written, read_as
+):
+    hea = _record_100(tmp_path, shared_data, "")
+    hea.write_text(hea.read_text().replace("100 2 360 650000", f"100 2 {written} 650000", 1))
+    if read_as is not None:
+        assert read_recording(hea).channels["MLII"].rate_hz == read_as
+        return
+    with pytest.raises(InputFileError, match=rf"100\.hea \[sampling frequency\]: impossible sampling frequency; "
+                                             rf"expected a positive number of samples per second; found {written}"):  # fmt: skip
+        read_recording(hea)
+
+
+def test_an_unknown_storage_format_is_named(tmp_path, shared_data):
+    hea = _record_100(tmp_path, shared_data, "")
+    hea.write_text(hea.read_text().replace("100.dat 212 200", "100.dat 999 200", 1))
+    with pytest.raises(InputFileError, match=r"100\.hea \[MLII format\]: unknown storage format; expected one of "
+                                             r"WFDB's: 0, 8, 16, .*; found 999"):  # fmt: skip
+        read_recording(hea)

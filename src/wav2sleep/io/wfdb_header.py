@@ -24,6 +24,7 @@ from wav2sleep.io.text import size_within
 __all__ = [
     "WfdbHeader",
     "open_wfdb_record",
+    "record_line",
     "parse_base_date",
     "parse_base_time",
     "multi_segment_parts",
@@ -90,7 +91,8 @@ def _is_entry(line: str) -> bool:
     return bool(line.strip()) and not line.lstrip().startswith("#")
 
 
-def _record_line(lines: list[str]) -> int:
+def record_line(lines: list[str]) -> int:
+    """The index of a header's record line (the first that is not blank or a comment), -1 if none."""
     return next((i for i, line in enumerate(lines) if _is_entry(line)), -1)
 
 
@@ -115,7 +117,7 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
         lines = hea.read_bytes().decode("latin-1").splitlines()
     except OSError as exc:
         raise InputFileError(hea, f"cannot read WFDB header ({exc.strerror or exc})") from exc
-    index = _record_line(lines)
+    index = record_line(lines)
     tokens = lines[index].split() if index >= 0 else []
     if len(tokens) < 5:  # no time or date to blame
         raise InputFileError(hea, f"unreadable WFDB header ({refusal})")
@@ -161,7 +163,7 @@ def _link_files(folder: Path, parent: Path, lines: list[str], depth: int) -> Non
                 (folder / candidate).symlink_to(source.resolve())
                 if candidate.endswith(".hea") and depth > 0 and source.stat().st_size <= MAX_HEADER_BYTES:
                     segment = source.read_bytes().decode("latin-1").splitlines()
-                    _link_files(folder, parent, segment[_record_line(segment) + 1 :], depth - 1)
+                    _link_files(folder, parent, segment[record_line(segment) + 1 :], depth - 1)
 
 
 def _segment_names(hea: str | Path) -> list[str]:
@@ -172,7 +174,7 @@ def _segment_names(hea: str | Path) -> list[str]:
             lines = fh.read(MAX_HEADER_BYTES).decode("latin-1").splitlines()
     except OSError:
         return []
-    index = _record_line(lines)
+    index = record_line(lines)
     tokens = lines[index].split() if index >= 0 else []
     if not tokens or "/" not in tokens[0]:
         return []

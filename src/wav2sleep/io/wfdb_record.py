@@ -12,13 +12,14 @@ record; gaps may total at most 24 h and 10x the recorded time."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.recording import Channel, Recording, check_gaps, wanted_channels
-from wav2sleep.io.wfdb_header import open_wfdb_record
+from wav2sleep.io.wfdb_header import open_wfdb_record, record_line
 
 __all__ = ["channel_labels", "read", "SAMPLES_PER_BYTE"]
 
@@ -26,6 +27,8 @@ __all__ = ["channel_labels", "read", "SAMPLES_PER_BYTE"]
 # header claiming more samples than this many per byte of its data files describes data that is not there.
 SAMPLES_PER_BYTE = 8
 # Bytes a sample takes in each uncompressed storage format (212: two samples in 3 bytes; 310/311: three in 4).
+# WFDB's storage formats; 0 is a null signal (no samples), as in the layout header of a multi-segment record.
+STORAGE_FORMATS = ("0", "8", "16", "24", "32", "61", "80", "160", "212", "310", "311", "508", "516", "524")
 BYTES_PER_SAMPLE = {"8": 1, "80": 1, "16": 2, "61": 2, "160": 2, "212": 1.5, "310": 4 / 3, "311": 4 / 3, "24": 3,
                     "32": 4}  # fmt: skip
 
@@ -58,6 +61,27 @@ def _check_signal_lines(path: Path, header) -> None:
     if header.n_sig is not None and found != int(header.n_sig):
         raise InputFileError(path, "signal lines do not match the signal count", field="number of signals",
                              expected=f"{header.n_sig} signal lines", found=str(found))  # fmt: skip
+    for name, fmt in zip(header.sig_name or [], header.fmt or [], strict=False):
+        if fmt not in STORAGE_FORMATS:
+            raise InputFileError(path, "unknown storage format", field=f"{name} format",
+                                 expected=f"one of WFDB's: {', '.join(STORAGE_FORMATS)}", found=str(fmt))  # fmt: skip
+
+
+def _check_rate(path: Path, header) -> None:
+    """The record line's sampling frequency (``fs[/counter[(base)]]``) must be a positive number as written; wfdb
+    takes a field it cannot parse (``-125``) for its default 250 Hz, and divides by 0 Hz."""
+    lines = path.read_bytes().decode("latin-1").splitlines()
+    index = record_line(lines)
+    tokens = lines[index].split() if index >= 0 else []
+    if len(tokens) < 3:
+        return  # no frequency written: WFDB's default, 250 Hz
+    try:
+        written = float(tokens[2].split("/", 1)[0])
+    except ValueError:
+        written = math.nan
+    if not (math.isfinite(written) and written > 0 and math.isclose(written, float(header.fs or 0), rel_tol=1e-9)):
+        raise InputFileError(path, "impossible sampling frequency", field="sampling frequency",
+                             expected="a positive number of samples per second", found=tokens[2])  # fmt: skip
 
 
 def _complete_frames(path: Path, header) -> int | None:
@@ -145,6 +169,7 @@ def read(path: str | Path, labels=None) -> Recording:
     with open_wfdb_record(path) as opened:
         segments = _segments(path, opened)
         wanted = wanted_channels(path, _names(opened, segments), labels)
+        _check_rate(path, opened.header)
         _check_signal_lines(path, opened.header)
         if segments:
             _check_segments(path, opened, segments)
