@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["Wav2SleepError", "InputFileError", "ConfigError", "ModelLoadError"]
+__all__ = ["Wav2SleepError", "InputFileError", "ConfigError", "ModelLoadError", "in_one_line"]
 
 
 class Wav2SleepError(Exception):
@@ -62,3 +62,13 @@ class ConfigError(Wav2SleepError):
 
 class ModelLoadError(Wav2SleepError):
     """A model folder or checkpoint that cannot be loaded."""
+
+
+def in_one_line(exc: BaseException, limit: int = 200) -> str:
+    """A library's exception for a user: its type and the first line of its message, cut after a sentence when
+    longer than ``limit`` characters (`` ...`` says more was left out)."""
+    first, *rest = str(exc).strip().splitlines() or [""]
+    if len(first) > limit:
+        cut = first[:limit].rfind(". ")
+        first, rest = first[: cut + 1 if cut > 0 else limit], [first]
+    return f"{type(exc).__name__}{': ' + first if first else ''}{' ...' if rest else ''}"

@@ -76,10 +76,27 @@ def test_bad_folders_are_named(tmp_path):
     with pytest.raises(ModelLoadError, match="state_dict.pth missing"):
         load_model(tmp_path)
     (tmp_path / "state_dict.pth").write_bytes(b"garbage")
-    with pytest.raises(ModelLoadError, match="cannot read weights"):
+    with pytest.raises(ModelLoadError, match=r"state_dict\.pth: cannot read weights \(7 bytes; \w+"):
+        load_model(tmp_path)
+    (tmp_path / "state_dict.pth").write_bytes((CARDIO / "state_dict.pth").read_bytes()[:100_000])  # cut short
+    with pytest.raises(ModelLoadError, match=r"cannot read weights \(100000 bytes; RuntimeError: [^\n]{10,220}\)$"):
         load_model(tmp_path)
     with pytest.raises(ModelLoadError, match="hf://user/repo"):
         load_model("hf://just-a-name")
+    with pytest.raises(ModelLoadError, match=r"^hf://someone/absent: not in the local Hugging Face cache and not "
+                                             r"fetched from the Hub \(\w+"):  # fmt: skip
+        load_model("hf://someone/absent", cache_dir=tmp_path / "cache", local_files_only=True)
+
+
+def test_a_config_that_is_not_yaml_says_where_in_one_line(tmp_path):
+    shutil.copy(CARDIO / "state_dict.pth", tmp_path)
+    (tmp_path / "config.yaml").write_text("_target_: [wav2sleep\n")
+    with pytest.raises(ModelLoadError, match=r"config\.yaml: not valid YAML \(expected ',' or '\]', but got "
+                                             r"'<stream end>' at line 2, column 1\)$"):  # fmt: skip
+        load_model(tmp_path)
+    (tmp_path / "config.yaml").write_bytes(b"_target_: \xff\n")
+    with pytest.raises(ModelLoadError, match=r"config\.yaml: not a text file \(byte 10 is not UTF-8\)"):
+        load_model(tmp_path)
 
 
 def test_weights_that_do_not_fit_are_refused(tmp_path):

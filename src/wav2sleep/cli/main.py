@@ -18,7 +18,7 @@ import sys
 import traceback
 
 import wav2sleep
-from wav2sleep.errors import Wav2SleepError
+from wav2sleep.errors import Wav2SleepError, in_one_line
 
 __all__ = ["main", "build_parser", "describe_error"]
 
@@ -42,8 +42,7 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}"
-    first, *rest = str(exc).strip().splitlines() or [""]
-    return f"{type(exc).__name__}: {first}{' ...' if rest else ''}"
+    return in_one_line(exc)
 
 
 def _subcommands() -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from wav2sleep.contract import PUBLISHED, InputContract
-from wav2sleep.errors import ModelLoadError
+from wav2sleep.errors import ModelLoadError, in_one_line
 
 __all__ = ["resolve_model_folder", "builtin_models", "read_spec", "spec_from_published", "spec_inputs", "spec_contract"]
 
@@ -52,8 +52,13 @@ def resolve_model_folder(source: str | Path, *, revision: str | None = None, cac
             from huggingface_hub import snapshot_download
         except ImportError as exc:
             raise ModelLoadError("loading from hf:// needs huggingface_hub: pip install 'wav2sleep[hub]'") from exc
-        return Path(snapshot_download(repo, revision=revision, cache_dir=cache_dir, local_files_only=local_files_only,
-                                      allow_patterns=[CONFIG, WEIGHTS, PUBLISHED_WEIGHTS, CARD]))  # fmt: skip
+        try:
+            return Path(snapshot_download(repo, revision=revision, cache_dir=cache_dir,
+                                          local_files_only=local_files_only,
+                                          allow_patterns=[CONFIG, WEIGHTS, PUBLISHED_WEIGHTS, CARD]))  # fmt: skip
+        except Exception as exc:  # offline and not cached, no such repository or revision, a gated one
+            raise ModelLoadError(f"{text}: not in the local Hugging Face cache and not fetched from the Hub "
+                                 f"({in_one_line(exc)})") from exc  # fmt: skip
     folder = Path(source)
     if not folder.is_dir():
         hint = " (for the hub, write hf://user/repo)" if "/" in text and not folder.exists() else ""
@@ -140,9 +145,13 @@ def read_spec(folder: Path) -> tuple[dict[str, Any], Path]:
             f"{folder}: no {CONFIG}; a model folder holds {CONFIG} and {WEIGHTS} or {PUBLISHED_WEIGHTS}"
         )
     try:
-        config = yaml.safe_load(config_path.read_text())
-    except yaml.YAMLError as exc:
-        raise ModelLoadError(f"{config_path}: not valid YAML ({exc})") from exc
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ModelLoadError(f"{config_path}: not a text file (byte {exc.start} is not UTF-8)") from exc
+    except yaml.YAMLError as exc:  # one line: what is wrong and where, as a YAML editor points at it
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ModelLoadError(f"{config_path}: not valid YAML ({getattr(exc, 'problem', None) or exc}{where})") from exc
     if not isinstance(config, dict):
         raise ModelLoadError(f"{config_path}: expected a mapping")
     if "_target_" in config:

@@ -14,7 +14,7 @@ import torch
 import yaml
 from torch import nn
 
-from wav2sleep.errors import ConfigError, ModelLoadError
+from wav2sleep.errors import ConfigError, ModelLoadError, in_one_line
 from wav2sleep.models.folder import (
     CARD,
     CONFIG,
@@ -130,7 +130,8 @@ def _read_weights(path: Path) -> dict[str, torch.Tensor]:
             return load_file(path)
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a corrupt weights file: name it rather than leak a library traceback
-        raise ModelLoadError(f"{path}: cannot read weights ({exc})") from exc
+        size = path.stat().st_size if path.is_file() else 0
+        raise ModelLoadError(f"{path}: cannot read weights ({size} bytes; {in_one_line(exc)})") from exc
 
 
 def _spec(model: nn.Module) -> dict[str, Any]:
