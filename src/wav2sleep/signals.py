@@ -62,7 +62,7 @@ SIGNALS: dict[str, SignalSpec] = {
             "PPG",
             1024,
             "arbitrary",
-            ("PPG", "Pleth", "PlethWV", "PWF", "PlethMasimo", "PletMasimo", "PlethMasino", "PLETH"),
+            ("PPG", "Pleth", "PlethWV", "PWF", "PlethMasimo", "PletMasimo", "PlethMasino", "PLETH", "BVP"),
             "a.u.",
         ),
         SignalSpec("ABD", 256, "arbitrary", ("ABD", "Abdo", "ABDO RES", "ABDO EFFORT", "Abdominal", "abdomen"), "a.u."),
@@ -164,7 +164,7 @@ def pick_channel(labels: Sequence[str], signal: str, override: str | None = None
 # words name one signal alone (a bipolar "E1-E2" names both EOGs: neither) and when it is the only such label.
 _WORDS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "ECG": (("ecg", "ekg"), frozenset()),
-    "PPG": (("pleth", "ppg"), frozenset()),
+    "PPG": (("pleth", "ppg", "bvp"), frozenset()),  # BVP: Empatica's blood volume pulse (E4, DREAMT)
     "ABD": (("abd", "addom"), frozenset()),
     "THX": (("thor", "tho", "thx", "chest", "torac", "ribcage"), frozenset({"tho", "thx", "chest", "ribcage"})),
     "EOG-L": (("e1", "loc", "leog", "eogl", "lefteye"), frozenset({"e1", "loc", "leog", "eogl", "lefteye"})),

@@ -2,7 +2,7 @@
 
 ``--reference auto`` takes the scoring beside ``X.edf`` (or ``X.hea``, ``X.rr`` ...) that
 ``wav2sleep.io.annotations.scoring_beside`` finds (NSRR XML, WSC, SLPDB ``.an``, a scorer's hypnogram CSV, an EDF+
-hypnogram), else the stages in the recording's own EDF+ annotations. The events are aligned to the recording's clock
+hypnogram), else the stages in the recording's own EDF+ annotations or its stage column (a table of samples). The events are aligned to the recording's clock
 like ingestion does and turned into one AASM stage per 30-s epoch of the staged recording.
 """
 
@@ -30,7 +30,9 @@ def find_reference(recording: str | Path, warnings: list[str]) -> Path | None:
     try:
         return Path(recording) if read_annotation(recording).codes.size else None
     except InputFileError as exc:
-        warnings.append(f"its own EDF+ annotations were not read as a reference scoring: {exc}")
+        warnings.append(
+            f"its own stages (EDF+ annotations or stage column) were not read as a reference scoring: {exc}"
+        )
         return None
 
 

@@ -4,7 +4,8 @@ Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``)
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
 stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), a hypnogram JSON (ours, or a Fitbit
-sleep log), and EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal).
+sleep log), EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal), and the stage
+column of a table of samples (``*.csv``, ``*.parquet``: DREAMT's stage on every row beside the signals).
 ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets only
 ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
 ingestion and ``stage --reference auto``.
@@ -26,12 +27,13 @@ from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
+from wav2sleep.io.table_stages import has_stage_column, read_table_stages
 from wav2sleep.io.ucd_stages import read_ucd_stages
 from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "ANNOTATION_READERS", "annotation_format",
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ANNOTATION_READERS", "annotation_format",
            "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
@@ -45,16 +47,17 @@ CAP_TXT = "cap-txt"
 UCD_STAGE = "ucd-stage"
 DREAMS_TXT = "dreams-txt"
 HYPNOGRAM_JSON = "hypnogram-json"
+TABLE_STAGES = "table-stages"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
                       HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
                       EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages, CAP_TXT: read_cap_txt,
                       UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt,
-                      HYPNOGRAM_JSON: read_hypnogram_json}  # fmt: skip
+                      HYPNOGRAM_JSON: read_hypnogram_json, TABLE_STAGES: read_table_stages}  # fmt: skip
 # ".txt" alone: by content (_text_format).
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
             (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV),
             (".tsv", HYPNOGRAM_CSV), (".json", HYPNOGRAM_JSON), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS),
-            (".arousal", WFDB_ANNOTATIONS))  # fmt: skip
+            (".arousal", WFDB_ANNOTATIONS), (".parquet", TABLE_STAGES))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.
@@ -72,6 +75,8 @@ def annotation_format(path: str | Path) -> str:
     name = Path(path).name.lower()
     for ending, fmt in _ENDINGS:
         if name.endswith(ending):
+            if fmt == HYPNOGRAM_CSV and has_stage_column(path):  # signals with a stage on every row (DREAMT)
+                return TABLE_STAGES
             return fmt or _text_format(path)
     raise InputFileError(path, "not a stage annotation file", field="name",
                          expected=", ".join(e for e, _ in _ENDINGS), found=Path(path).name)  # fmt: skip
@@ -173,9 +178,11 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
 
 def embedded_scoring(recording: str | Path) -> bool:
     """True when ``recording`` is an EDF+ file with an annotation signal beside its signals, where stages may be
-    (whether they are is known only once the annotations are read)."""
+    (whether they are is known only once the annotations are read), or a table of samples with a stage column."""
     from wav2sleep.io.edf import ANNOTATIONS, EDF_SUFFIXES, holds_only_annotations, read_header
 
+    if has_stage_column(recording):
+        return True
     if Path(recording).suffix.lower() not in EDF_SUFFIXES:
         return False
     try:

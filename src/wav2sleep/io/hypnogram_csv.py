@@ -25,12 +25,12 @@ from wav2sleep.io.text import field_separator, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
 
-__all__ = ["read_hypnogram_csv", "is_hypnogram_table", "is_stage_list"]
+__all__ = ["read_hypnogram_csv", "is_hypnogram_table", "is_stage_list", "names_stages"]
 
 _STAGE_COLUMNS = ("description", "label", "annotation", "hypnogram")  # besides any name containing "stage"
 
 
-def _names_stages(name: str) -> bool:
+def names_stages(name: str) -> bool:
     """Whether a column name says it holds stages (``stage``, ``Sleep Stage``, ``description`` ...)."""
     name = name.strip().lower()
     return "stage" in name or name in _STAGE_COLUMNS
@@ -41,7 +41,7 @@ def _is_header(row: list[str]) -> bool:
     several cells, any cell that is not a stage label (``1,W`` is data; ``epoch,stage`` a header). A single cell
     that is neither is data, so that a bad first stage is an error rather than a silently dropped epoch."""
     if len(row) == 1:
-        return _names_stages(row[0])
+        return names_stages(row[0])
     try:
         labels_to_codes(row)
     except ValueError:
@@ -62,7 +62,7 @@ def is_hypnogram_table(path: str | Path) -> bool:
     except OSError:
         return False
     names = next(csv.reader([first], delimiter=field_separator(first)), [])
-    return any(_names_stages(n) for n in names) and not any(is_time_column(n) for n in names)
+    return any(names_stages(n) for n in names) and not any(is_time_column(n) for n in names)
 
 
 def is_stage_list(path: str | Path, lines: int = 100) -> bool:
@@ -83,7 +83,7 @@ def _stage_column(path: Path, header: list[str]) -> int:
         if "stage" in name:
             return i
     for i, name in enumerate(names):
-        if _names_stages(name):
+        if names_stages(name):
             return i
     if len(names) == 1:
         return 0

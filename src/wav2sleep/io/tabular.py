@@ -40,7 +40,7 @@ from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gap
 from wav2sleep.io.text import field_separator
 from wav2sleep.signals import is_alias
 
-__all__ = ["channel_labels", "read", "is_time_column"]
+__all__ = ["channel_labels", "read", "is_time_column", "row_place", "table_columns", "time_axis", "TimeAxis"]
 
 TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
 # Seconds per unit of a time column whose name gives one (``Time (ms)``); any other unit is read as seconds.
@@ -76,7 +76,7 @@ def _read_csv(path: Path):
     return table
 
 
-def _table(path: Path) -> dict[str, np.ndarray]:
+def table_columns(path: Path) -> dict[str, np.ndarray]:
     import pyarrow.parquet as pq
 
     try:
@@ -87,7 +87,7 @@ def _table(path: Path) -> dict[str, np.ndarray]:
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
-def _place(path: Path, row: int) -> str:
+def row_place(path: Path, row: int) -> str:
     """Where data row ``row`` (from 0) is: its line in a CSV file (the header is line 1), else its row number."""
     return f"line {row + 2}" if path.suffix.lower() == ".csv" else f"row {row + 1}"
 
@@ -102,7 +102,7 @@ def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
         try:
             out[row] = np.nan if value is None else float(value)
         except (TypeError, ValueError):
-            raise InputFileError(path, "column is not numeric", field=f"{name}, {_place(path, row)}",
+            raise InputFileError(path, "column is not numeric", field=f"{name}, {row_place(path, row)}",
                                  expected="numbers", found=repr(str(value)[:40])) from None  # fmt: skip
     return out
 
@@ -197,7 +197,7 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
     t = _numbers(path, name, t).astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
-        raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {_place(path, bad[0])}",
+        raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {row_place(path, bad[0])}",
                              expected="a time for every sample")  # fmt: skip
     if start is None and t.size:
         unit = _time_name_and_unit(name)[1]
@@ -272,7 +272,7 @@ def _irregular_row(seg: _Segments) -> int | None:
 
 
 @dataclass
-class _TimeAxis:
+class TimeAxis:
     name: str  # the time column
     rate: float
     start: datetime | None
@@ -280,7 +280,7 @@ class _TimeAxis:
     grid: np.ndarray | None  # each row's sample index on the rate's grid when the column has gaps, else None
 
 
-def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> _TimeAxis:
+def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
     """The time axis of a table of samples: regular, or regular between gaps (dropouts, as wearables write them),
     which are restored as missing samples like EDF+D gaps."""
     name = _time_column(columns)
@@ -297,12 +297,12 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> _TimeAxis:
     seg = _Segments.of(t)
     row = _irregular_row(seg)
     if row is not None:
-        raise InputFileError(path, "time column not regular", field=f"{name}, {_place(path, row)}",
+        raise InputFileError(path, "time column not regular", field=f"{name}, {row_place(path, row)}",
                              expected=f"evenly spaced samples ({seg.step:g} s apart, or gaps of over {GAP_STEPS:g} "
                              "steps)", found=f"{t[row]:g} s after {t[row - 1]:g} s")  # fmt: skip
     rate = _rate_of(seg)
     if not seg.gaps.size:
-        return _TimeAxis(name, rate, start, notes, None)
+        return TimeAxis(name, rate, start, notes, None)
     excess = seg.excess
     check_gaps(path, float(excess.sum()), t.size / rate, what="gaps in the time column", field=name)
     longest = int(np.argmax(excess))
@@ -313,7 +313,15 @@ def _time_axis(path: Path, columns: dict[str, np.ndarray]) -> _TimeAxis:
     # Each segment starts at the sample its clock time falls on; samples missing before a row never decrease.
     rows = np.arange(t.size)
     missing = np.round((t[seg.first] - t[0]) * rate).astype(np.int64) - seg.first
-    return _TimeAxis(name, rate, start, notes, rows + np.maximum.accumulate(missing))
+    return TimeAxis(name, rate, start, notes, rows + np.maximum.accumulate(missing))
+
+
+def _signal_columns(columns: dict[str, np.ndarray], time_name: str | None) -> list[str]:
+    """The columns that are channels: not the time column, nor a stage column (a scorer's stage on every row, as in
+    DREAMT's tables: the recording's own scoring, ``table_stages``)."""
+    from wav2sleep.io.hypnogram_csv import names_stages
+
+    return [c for c in columns if c != time_name and not names_stages(c)]
 
 
 def _on_grid(values: np.ndarray, grid: np.ndarray | None) -> np.ndarray:
@@ -365,7 +373,7 @@ class _BeatList:
 def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
     """The table as a beat list, or None if it is not one."""
     time_name = _time_column(columns)
-    named = _labels_and_units([c for c in columns if c != time_name])
+    named = _labels_and_units(_signal_columns(columns, time_name))
     if len(named) != 1:
         return None
     ((column, (label, unit)),) = named.items()
@@ -394,13 +402,13 @@ def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
         if missing.size:
             raise InputFileError(path, "beat interval missing or not positive in a list without beat times",
                                  expected="a positive number in every row (the times of later beats depend on it)",
-                                 field=f"{column}, {_place(path, missing[0])}")  # fmt: skip
+                                 field=f"{column}, {row_place(path, missing[0])}")  # fmt: skip
         ends = np.cumsum(seconds)
     else:
         backwards = np.flatnonzero(np.diff(times) <= 0)
         if backwards.size:
             row = int(backwards[0]) + 1
-            raise InputFileError(path, "beat times out of order", field=_place(path, row), expected="increasing times",
+            raise InputFileError(path, "beat times out of order", field=row_place(path, row), expected="increasing times",
                                  found=f"{times[row]:g} s after {times[row - 1]:g} s")  # fmt: skip
         ends = times  # seconds from the recording start as written
         if start is not None:  # clock times: the recording starts at the beat before the first row's
@@ -430,12 +438,12 @@ def channel_labels(path: str | Path) -> list[str]:
             return [k for k in data.files if not k.startswith("fs")]
     if suffix == ".npy":
         return [_sidecar(path).get("label", path.stem)]
-    columns = _table(path)
+    columns = table_columns(path)
     beats = _beat_list(path, columns)
     if beats is not None:
         return [beats.label]
-    time_name = _time_axis(path, columns).name
-    return [label for label, _ in _labels_and_units([c for c in columns if c != time_name]).values()]
+    time_name = time_axis(path, columns).name
+    return [label for label, _ in _labels_and_units(_signal_columns(columns, time_name)).values()]
 
 
 def _sidecar(path: Path) -> dict:
@@ -490,13 +498,13 @@ def read(path: str | Path, labels=None) -> Recording:
                               else None, f"fs_{k} or fs") for k in data}  # fmt: skip
         start = None
     else:
-        columns = _table(path)
+        columns = table_columns(path)
         beats = _beat_list(path, columns)
         if beats is not None:
             wanted_channels(path, [beats.label], labels)
             return _read_beat_list(path, beats)
-        axis = _time_axis(path, columns)
-        named = _labels_and_units([c for c in columns if c != axis.name])
+        axis = time_axis(path, columns)
+        named = _labels_and_units(_signal_columns(columns, axis.name))
         data = {named[c][0]: columns[c] for c in named}
         units = {label: unit for label, unit in named.values()}
         rates, start, notes, grid = dict.fromkeys(data, axis.rate), axis.start, axis.notes, axis.grid
