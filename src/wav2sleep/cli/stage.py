@@ -10,7 +10,8 @@ EPILOG = """inputs (by extension; folders are searched recursively):
   .edf  EDF, EDF+ and EDF+D (gaps kept as missing samples)     .bdf  BDF/BDF+ (24-bit)
   .rec  EDF under another name (PhysioNet's UCD and ISRUC PSGs)
   .hea  WFDB record (its .dat/.mat beside it)                  .rr   beat intervals (SLPDB format; IBI models)
-  .csv / .parquet  a time column (seconds or clock times) and one column per channel
+  .csv / .parquet  a time column (seconds or clock times) and one column per channel (a stage column, as
+        DREAMT's, is the recording's own scoring); or one beat per row; or an Empatica E4 BVP.csv / IBI.csv
   .npz  arrays + fs or fs_<channel>                            .npy  one channel + <name>.json with fs
 outputs per recording (--formats):
   csv   <name>.hypnogram.csv: onset, seconds, stage, probability per stage

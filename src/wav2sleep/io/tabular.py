@@ -16,6 +16,8 @@
   ``Phone timestamp;RR-interval [ms]``) and either no time
   column (beat times are the running sum of the intervals) or the time of each beat (irregular, as beats are).
   It is put on the IBI grid like a ``.rr`` file (intervals outside 0.3-2 s dropped, long gaps filled and reported).
+- An Empatica E4 export (``BVP.csv``, ``IBI.csv`` ...: no header row; ``wav2sleep.io.empatica``) reads as the table
+  it stands for: a time column of Unix time stamps and its channels, ``IBI.csv`` as a beat list.
 - ``.npz``: one array per channel and the rate as ``fs`` (shared) or ``fs_<channel>`` (per channel).
 - ``.npy``: a single channel; its rate must come from a sidecar ``<name>.json`` ``{"fs": ..., "label": ...}``.
 Non-finite values are kept (QC flags and zeroes them later).
@@ -77,10 +79,17 @@ def _read_csv(path: Path):
 
 
 def table_columns(path: Path) -> dict[str, np.ndarray]:
+    """The columns of a CSV or parquet table (an Empatica E4 export as the table it stands for), as NumPy arrays."""
     import pyarrow.parquet as pq
 
+    from wav2sleep.io.empatica import empatica_columns, is_empatica_csv
+
     try:
+        if is_empatica_csv(path):
+            return empatica_columns(path)
         table = pq.read_table(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
+    except InputFileError:
+        raise
     except Exception as exc:  # pyarrow raises several types for malformed files
         # One line: pyarrow quotes the offending rows, line breaks and all.
         raise InputFileError(path, f"unreadable table ({' '.join(str(exc)[:300].split())})") from exc
@@ -88,8 +97,13 @@ def table_columns(path: Path) -> dict[str, np.ndarray]:
 
 
 def row_place(path: Path, row: int) -> str:
-    """Where data row ``row`` (from 0) is: its line in a CSV file (the header is line 1), else its row number."""
-    return f"line {row + 2}" if path.suffix.lower() == ".csv" else f"row {row + 1}"
+    """Where data row ``row`` (from 0) is: its line in a CSV file (the header is line 1; an E4 export's two head
+    lines), else its row number."""
+    from wav2sleep.io.empatica import first_data_line, is_empatica_csv
+
+    if path.suffix.lower() != ".csv":
+        return f"row {row + 1}"
+    return f"line {row + (first_data_line(path) if is_empatica_csv(path) else 2)}"
 
 
 def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
@@ -424,8 +438,12 @@ def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
                              found=str(int(keep.sum())))  # fmt: skip
     duration = float(ends[-1])
     x, grid_warnings = intervals_on_grid(ends[keep], seconds[keep], duration, label)
-    note = (f"{label}: one row per beat ({ends.size} beats over {duration / 3600:.2g} h; {int((~keep).sum())} "
-            f"intervals outside {NORMAL_RR_S[0]}-{NORMAL_RR_S[1]} s dropped), put on the IBI grid")  # fmt: skip
+    given = np.isfinite(seconds)
+    blank = int((~given).sum())
+    blanks = f", {blank} row{'s' if blank > 1 else ''} without an interval" if blank else ""
+    note = (f"{label}: one row per beat ({int(given.sum())} beats over {duration / 3600:.2g} h; "
+            f"{int((given & ~keep).sum())} intervals outside {NORMAL_RR_S[0]}-{NORMAL_RR_S[1]} s dropped{blanks}), "
+            "put on the IBI grid")  # fmt: skip
     channel = Channel(label, x, RATE_HZ, "s", [note, *beats.warnings, *grid_warnings])
     return Recording(path, {label: channel}, start, duration, [])
 

@@ -332,6 +332,31 @@ def _csv_beats(folder: Path) -> Path:
     return folder / "seed.csv"
 
 
+def _empatica_bvp(folder: Path) -> Path:
+    """An Empatica E4 BVP.csv: the session start and the rate on the first two lines, then the samples."""
+    bvp = np.sin(np.arange(0, 60, 1 / 16) * 7) * 40
+    (folder / "BVP.csv").write_text("1614896130.000000\n16.000000\n" + "\n".join(f"{v:.2f}" for v in bvp) + "\n")
+    return folder / "BVP.csv"
+
+
+def _empatica_ibi(folder: Path) -> Path:
+    """An Empatica E4 IBI.csv: the session start, then each clean beat's time from the start and its interval."""
+    rr = 0.9 + 0.05 * np.sin(np.arange(200) / 20)
+    rows = [f"{t:.6f},{r:.6f}" for t, r in zip(5 + np.cumsum(rr), rr, strict=True)]
+    (folder / "IBI.csv").write_text("1614896130.000000, IBI\n" + "\n".join(rows) + "\n")
+    return folder / "IBI.csv"
+
+
+def _dreamt(folder: Path) -> Path:
+    """A DREAMT-style table: a wristband's signals and the scorer's stage on every row."""
+    t = np.arange(0, 120, 1 / 16)
+    stages = np.repeat(["P", "W", "N2", "R"], t.size // 4)
+    rows = ["TIMESTAMP,BVP,IBI,Sleep_Stage"] + [f"{a:.4f},{np.sin(7 * a):.3f},,{s}" for a, s in zip(t, stages,
+                                                                                                   strict=True)]  # fmt: skip
+    (folder / "seed_whole_df.csv").write_text("\n".join(rows) + "\n")
+    return folder / "seed_whole_df.csv"
+
+
 def _parquet(folder: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -384,6 +409,9 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("csv", _csv, _read_recording),
         ReaderCase("csv-beats", _csv_beats, _read_recording),
         ReaderCase("parquet", _parquet, _read_recording),
+        ReaderCase("empatica-bvp", _empatica_bvp, _read_recording),
+        ReaderCase("empatica-ibi", _empatica_ibi, _read_recording),
+        ReaderCase("dreamt-stages", _dreamt, _read_annotation),
         ReaderCase("npz", _npz, _read_recording),
         ReaderCase("npy", _npy, _read_recording),
         ReaderCase("npy-sidecar", _npy_sidecar, _read_npy_beside),
