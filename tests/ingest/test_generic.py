@@ -91,3 +91,26 @@ def test_a_4_class_scoring_fails_its_night_naming_the_scoring_and_the_rest_inges
     assert "four" in where and "four.hypnogram.csv [stages]: a 4-class scoring (light sleep" in why
     rows = {r["session"]: r for r in read_manifest(tmp_path / "store")}
     assert rows["five"]["status"] == "ok" and rows["four"]["status"] == "failed" and "4-class" in rows["four"]["error"]
+
+
+def test_dreamt_tables_ingest_with_their_stage_column_and_other_tables_are_not_nights(tmp_path):
+    """DREAMT's layout: a wristband's 64-Hz BVP (taken as PPG) with the scorer's stage on every row; a hypnogram CSV
+    and an unscored table of samples in the same folder are not nights."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    src = tmp_path / "dreamt"
+    src.mkdir()
+    labels = ["P", "P", "W", "N1", "N2", "N2", "N3", "R", "W", "N2"]
+    t = np.arange(len(labels) * 30 * 64) / 64
+    bvp = np.sin(2 * np.pi * 1.1 * t) ** 9 * 40 + np.random.default_rng(0).normal(0, 1, t.size)
+    table = pa.table({"TIMESTAMP": t, "BVP": bvp, "ACC_X": np.zeros(t.size), "Sleep_Stage": np.repeat(labels, 30 * 64)})
+    pacsv.write_csv(table, src / "S002_whole_df.csv")
+    pacsv.write_csv(table.drop_columns(["Sleep_Stage"]), src / "unscored.csv")
+    (src / "notes.hypnogram.csv").write_text("stage\nW\nN1\n")
+    summary = ingest_folder(src, tmp_path / "store", signals="PPG", workers=1, progress=False)
+    assert summary.ok == 1 and summary.failed == 0
+    (row,) = read_manifest(tmp_path / "store")
+    night = read_night(tmp_path / "store" / row["path"])
+    assert row["session"] == "S002_whole_df" and night.meta["signals"]["PPG"]["channel"] == "BVP"
+    np.testing.assert_array_equal(night.stages, [-1, -1, 0, 1, 2, 2, 3, 4, 0, 2])

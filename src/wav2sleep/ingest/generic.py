@@ -3,8 +3,10 @@
 A recording ``x.edf`` (or ``x.bdf``, an EDF named ``x.rec``, ``x.hea``, ``x.rr``) takes its stages from the scoring
 beside it that ``wav2sleep.io.annotations.scoring_beside`` finds (``x-nsrr.xml``, ``x.xml``, WSC files, ``x.an``,
 ``x.hypnogram.csv``, an EDF+ hypnogram such as Sleep-EDF's, other databases' text scorings, BIDS TSVs), else from its
-own EDF+ annotations (a night whose annotations hold no stage is unscored). EDF+ files that hold only annotations are
-scorings, not recordings. Session ids are the path below the folder with ``/`` written as ``__``. Something named
+own EDF+ annotations (a night whose annotations hold no stage is unscored). A table of samples with a stage column
+(``.csv`` or ``.parquet``: DREAMT's ``S002_whole_df.csv``) is a scored recording too, its stage column its scoring;
+other tables in the folder (hypnograms, this tool's outputs) are not recordings. EDF+ files that hold only
+annotations are scorings, not recordings. Session ids are the path below the folder with ``/`` written as ``__``. Something named
 like a recording that is not a readable file (a folder, a dangling or looping link) but has a hypnogram beside it is
 kept, so that it is reported as a failed night with the reason rather than silently skipped.
 """
@@ -14,9 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from wav2sleep.corpora import NightSource
-from wav2sleep.io.annotations import EDF_ANNOTATIONS, embedded_scoring, scoring_beside
+from wav2sleep.io.annotations import EDF_ANNOTATIONS, TABLE_STAGES, embedded_scoring, scoring_beside
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.recording import found_as_recording
+from wav2sleep.io.table_stages import TABLE_SUFFIXES, has_stage_column
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["discover_generic"]
@@ -28,13 +31,22 @@ def _annotation(path: Path) -> tuple[Path | None, str | None]:
     found = scoring_beside(path)
     if found is not None:
         return found
+    if has_stage_column(path):
+        return path, TABLE_STAGES
     return (path, EDF_ANNOTATIONS) if embedded_scoring(path) else (None, None)
 
 
+def _is_recording(path: Path) -> bool:
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return path.is_file() and has_stage_column(path)
+    if path.suffix.lower() not in RECORDINGS:
+        return False
+    return (found_as_recording(path) if path.is_file() else scoring_beside(path) is not None) and \
+        not is_scoring_file(path)  # fmt: skip
+
+
 def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
-    recordings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RECORDINGS
-                        and (found_as_recording(p) if p.is_file() else scoring_beside(p) is not None)
-                        and not is_scoring_file(p))  # fmt: skip
+    recordings = sorted(p for p in folder.rglob("*") if _is_recording(p))
     segments = multi_segment_parts(recordings)  # parts of a multi-segment WFDB record, read through its header
     recordings = [p for p in recordings if p not in segments]
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}

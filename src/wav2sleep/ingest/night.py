@@ -10,7 +10,7 @@ from wav2sleep.corpora import NightSource
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.io import channel_labels, read_recording
-from wav2sleep.io.annotations import read_annotation
+from wav2sleep.io.annotations import EDF_ANNOTATIONS, read_annotation
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
 from wav2sleep.signals import EPOCH_SECONDS, choice_notes, pick_channel
 from wav2sleep.stages import LIGHT
@@ -63,7 +63,9 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
             reason = "a folder, not a recording file" if path.is_dir() else "not found"
         raise InputFileError(path, f"recording is {reason}" + (" (annotation present)" if source.annotation else ""))
     events, notes = None, []
-    if source.annotation == path:  # the recording's own EDF+ annotations: stages if they hold any, else unscored
+    if source.annotation == path and source.annotation_format == EDF_ANNOTATIONS:
+        # The recording's own EDF+ annotations: stages if they hold any, else unscored. (A table's stage column is
+        # its scoring and read like any other.)
         try:
             events = read_stage_events(source)
         except InputFileError as exc:

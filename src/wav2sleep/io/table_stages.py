@@ -22,7 +22,7 @@ from wav2sleep.io.tabular import is_time_column, row_place, table_columns, time_
 from wav2sleep.io.text import field_separator
 from wav2sleep.stages import UNSCORED, stage_from_text
 
-__all__ = ["has_stage_column", "read_table_stages"]
+__all__ = ["has_stage_column", "read_table_stages", "TABLE_SUFFIXES"]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
