@@ -131,7 +131,9 @@ def test_unreadable_path_is_reported(tmp_path):
         read_recording(tmp_path / "missing.edf")
     (tmp_path / "x.txt").write_text("hello")
     with pytest.raises(
-        InputFileError, match=r"x.txt: unsupported file type \(a table .* \.csv name\); expected .*\.edf.*; found .txt"
+        InputFileError,
+        match=r"x.txt: unsupported file type \(a scoring\? compare with it through --reference\); "
+        r"expected .*\.edf.*; found .txt",
     ):
         read_recording(tmp_path / "x.txt")
 

@@ -236,7 +236,7 @@ def test_a_polar_rr_export_reads_as_the_same_beats(shared_data, tmp_path):
     ends, intervals, normal = read_beat_table(shared_data / "slpdb" / "slp41.rr")
     ends, intervals = ends[normal], intervals[normal]
     start = datetime(2023, 1, 16, 22, 5, 10)  # the clock time of the .rr file's start, for this export
-    path = tmp_path / "Polar_H10_RR.csv"
+    path = tmp_path / "Polar_H10_RR.txt"  # as Polar Sensor Logger names it: a .txt that is a table, not a scoring
     rows = [f"{(start + timedelta(seconds=float(e - i))).isoformat(timespec='milliseconds')};{1000 * i:.0f}"
             for e, i in zip(ends, intervals, strict=True)]  # fmt: skip
     path.write_text("Phone timestamp;RR-interval [ms]\n" + "\n".join(rows) + "\n")
@@ -302,3 +302,17 @@ def test_a_sampled_interval_channel_with_a_lost_row_is_not_taken_for_a_beat_list
     path.write_text("time,IBI\n" + "\n".join([*rows[:500], *rows[501:]]) + "\n")
     ibi = read_recording(path).channels["IBI"]  # a 4-Hz channel with one sample lost, not one row per beat
     assert ibi.rate_hz == 4 and ibi.data.size == t.size and np.flatnonzero(np.isnan(ibi.data)).tolist() == [500]
+
+
+def test_a_polar_ecg_export_is_an_ecg_in_uv_and_its_other_time_columns_are_not_channels(tmp_path):
+    """Polar Sensor Logger's H10 ECG file: semicolons, a phone clock per packet of 73 samples, the sensor's own time
+    stamps in ns and the time from the start in ms, 130 Hz."""
+    ecg = np.round(np.sin(np.arange(130 * 60) / 7) * 900).astype(int)
+    phone = datetime(2024, 5, 1, 23, 10, 5, 473000)
+    rows = [f"{(phone + timedelta(seconds=(k // 73) * 73 / 130)).isoformat(timespec='milliseconds')};"
+            f"{599617045123456789 + round(k * 1e9 / 130)};{k * 1000 / 130:.3f};{v}" for k, v in enumerate(ecg)]  # fmt: skip
+    path = tmp_path / "Polar_H10_ABC_20240501_231005_ECG.txt"
+    path.write_text("Phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uV]\n" + "\n".join(rows) + "\n")
+    rec = read_recording(path)
+    assert rec.labels == ["ecg"] and rec.channels["ecg"].unit == "uV" and rec.channels["ecg"].rate_hz == 130
+    np.testing.assert_array_equal(rec.channels["ecg"].data, ecg.astype(np.float32))

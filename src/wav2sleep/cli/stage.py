@@ -12,6 +12,7 @@ EPILOG = """inputs (by extension; folders are searched recursively):
   .hea  WFDB record (its .dat/.mat beside it)                  .rr   beat intervals (SLPDB format; IBI models)
   .csv / .parquet  a time column (seconds or clock times) and one column per channel (a stage column, as
         DREAMT's, is the recording's own scoring); or one beat per row; or an Empatica E4 BVP.csv / IBI.csv
+  .txt  a table with a time column (Polar Sensor Logger's X_ECG.txt, X_RR.txt); any other .txt is a scoring
   .npz  arrays + fs or fs_<channel>                            .npy  one channel + <name>.json with fs
 outputs per recording (--formats):
   csv   <name>.hypnogram.csv: onset, seconds, stage, probability per stage

@@ -117,9 +117,13 @@ def wanted_channels(path: str | Path, available: Sequence[str], labels: Sequence
 def reader_for(path: str | Path):
     """The reader module for ``path``, chosen by extension (case-insensitive)."""
     suffix = Path(path).suffix.lower()
+    if suffix == ".txt":  # a scoring, unless its header is a table's (Polar Sensor Logger's X_ECG.txt, X_RR.txt)
+        from wav2sleep.io.tabular import is_sample_table
+
+        if is_sample_table(path):
+            return importlib.import_module(READERS[".csv"])
     if suffix not in READERS:
-        # A .txt table (Polar Sensor Logger's X_RR.txt) reads as CSV once named so; .txt here means a scoring.
-        hint = " (a table of samples or beats? give it a .csv name)" if suffix == ".txt" else ""
+        hint = " (a scoring? compare with it through --reference)" if suffix == ".txt" else ""
         raise InputFileError(path, f"unsupported file type{hint}", expected=", ".join(sorted(READERS)),
                              found=suffix or "none")  # fmt: skip
     return importlib.import_module(READERS[suffix])

@@ -42,7 +42,16 @@ from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gap
 from wav2sleep.io.text import field_separator
 from wav2sleep.signals import is_alias
 
-__all__ = ["channel_labels", "read", "is_time_column", "row_place", "table_columns", "time_axis", "TimeAxis"]
+__all__ = [
+    "channel_labels",
+    "read",
+    "is_time_column",
+    "is_sample_table",
+    "row_place",
+    "table_columns",
+    "time_axis",
+    "TimeAxis",
+]
 
 TIME_COLUMNS = ("time", "seconds", "timestamp", "t", "elapsed", "elapsed time")
 # Seconds per unit of a time column whose name gives one (``Time (ms)``); any other unit is read as seconds.
@@ -96,12 +105,25 @@ def table_columns(path: Path) -> dict[str, np.ndarray]:
     return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
+def is_sample_table(path: str | Path) -> bool:
+    """Whether a ``.txt`` file is a table of samples or beats (its header line has a time column and another one),
+    as Polar Sensor Logger writes them (``Phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uV]``), rather
+    than a scoring. Only the first line is read."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = fh.readline(65536)
+    except OSError:
+        return False
+    names = next(csv.reader([first], delimiter=field_separator(first)), [])
+    return len(names) >= 2 and any(is_time_column(n) for n in names)
+
+
 def row_place(path: Path, row: int) -> str:
-    """Where data row ``row`` (from 0) is: its line in a CSV file (the header is line 1; an E4 export's two head
+    """Where data row ``row`` (from 0) is: its line in a text table (the header is line 1; an E4 export's two head
     lines), else its row number."""
     from wav2sleep.io.empatica import first_data_line, is_empatica_csv
 
-    if path.suffix.lower() != ".csv":
+    if path.suffix.lower() not in (".csv", ".txt"):
         return f"row {row + 1}"
     return f"line {row + (first_data_line(path) if is_empatica_csv(path) else 2)}"
 
@@ -331,11 +353,12 @@ def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
 
 
 def _signal_columns(columns: dict[str, np.ndarray], time_name: str | None) -> list[str]:
-    """The columns that are channels: not the time column, nor a stage column (a scorer's stage on every row, as in
-    DREAMT's tables: the recording's own scoring, ``table_stages``)."""
+    """The columns that are channels: not the time column, nor another time column (Polar's ECG export has three:
+    ``Phone timestamp``, ``sensor timestamp [ns]``, ``timestamp [ms]``), nor a stage column (a scorer's stage on
+    every row, as in DREAMT's tables: the recording's own scoring, ``table_stages``)."""
     from wav2sleep.io.hypnogram_csv import names_stages
 
-    return [c for c in columns if c != time_name and not names_stages(c)]
+    return [c for c in columns if c != time_name and not is_time_column(c) and not names_stages(c)]
 
 
 def _on_grid(values: np.ndarray, grid: np.ndarray | None) -> np.ndarray:
