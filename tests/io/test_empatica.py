@@ -50,6 +50,11 @@ def test_ibi_is_a_beat_list_timed_from_the_session_start(tmp_path):
     path = tmp_path / "IBI.csv"
     path.write_text(f"{START:.6f}, IBI\n" + "\n".join(f"{t:.6f},{r:.6f}" for t, r in zip(times[kept], intervals[kept],
                                                                                         strict=True)) + "\n")  # fmt: skip
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines[:9], "21.5,abc", *lines[9:]]) + "\n")
+    with pytest.raises(InputFileError, match=r"IBI\.csv \[IBI, line 10\]: column is not numeric"):
+        read_recording(path)
+    path.write_text("\n".join(lines) + "\n")
     rec = read_recording(path)
     ibi = rec.channels["IBI"]
     assert rec.start == STARTED and rec.duration_s == pytest.approx(times[-1])

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
-from wav2sleep.io.tabular import UNIX_SECONDS
+from wav2sleep.io.tabular import UNIX_SECONDS, numeric_column
 
-__all__ = ["is_empatica_csv", "empatica_columns", "first_data_line"]
+__all__ = ["is_empatica_csv", "empatica_columns", "line_offset"]
 
 
 def _head(path: Path) -> list[list[str]]:
@@ -50,9 +50,11 @@ def _layout(path: Path) -> str | None:
     return None
 
 
-def first_data_line(path: Path) -> int:
-    """The line of an E4 file's first data row: 3 in a signal file (after the start and the rate), 2 in IBI.csv."""
-    return 2 if _layout(path) == "ibi" else 3
+def line_offset(path: Path) -> int:
+    """Row ``r`` of ``empatica_columns(path)`` is on line ``r + line_offset(path)`` of the file: a signal file's
+    samples start on line 3 (after the start and the rate); IBI.csv's beats on line 2, after the row at the session
+    start that ``empatica_columns`` puts first."""
+    return 1 if _layout(path) == "ibi" else 3
 
 
 def is_empatica_csv(path: str | Path) -> bool:
@@ -89,8 +91,9 @@ def empatica_columns(path: str | Path) -> dict[str, np.ndarray]:
                                  expected="2", found=str(len(values)))  # fmt: skip
         # A first row at the session start, without an interval (said as "1 row without an interval"): the beats
         # keep their times from the start, so the session's epochs are the same as its BVP.csv's.
-        return {"time": start + np.r_[0.0, np.asarray(values[0], dtype=np.float64)],
-                "IBI": np.r_[np.nan, np.asarray(values[1], dtype=np.float64)]}  # fmt: skip
+        offsets, intervals = (np.concatenate([[head], v.astype(object)]) for head, v in zip((0.0, None), values,
+                                                                                              strict=True))  # fmt: skip
+        return {"time": start + numeric_column(path, "time", offsets), "IBI": intervals}
     rate = float(second[0])
     names = _channel_names(path.stem, len(first))
     if len(values) != len(names):

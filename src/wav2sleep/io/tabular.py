@@ -47,6 +47,7 @@ __all__ = [
     "read",
     "is_time_column",
     "is_sample_table",
+    "numeric_column",
     "row_place",
     "table_columns",
     "time_axis",
@@ -121,14 +122,14 @@ def is_sample_table(path: str | Path) -> bool:
 def row_place(path: Path, row: int) -> str:
     """Where data row ``row`` (from 0) is: its line in a text table (the header is line 1; an E4 export's two head
     lines), else its row number."""
-    from wav2sleep.io.empatica import first_data_line, is_empatica_csv
+    from wav2sleep.io.empatica import is_empatica_csv, line_offset
 
     if path.suffix.lower() not in (".csv", ".txt"):
         return f"row {row + 1}"
-    return f"line {row + (first_data_line(path) if is_empatica_csv(path) else 2)}"
+    return f"line {row + (line_offset(path) if is_empatica_csv(path) else 2)}"
 
 
-def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
+def numeric_column(path: Path, name: str, values: np.ndarray) -> np.ndarray:
     """A numeric column as it is, a text column as float64 (empty cells NaN); text that is not a number is an error
     naming the column and where its first bad value is."""
     if np.issubdtype(values.dtype, np.number):
@@ -146,7 +147,7 @@ def _numbers(path: Path, name: str, values: np.ndarray) -> np.ndarray:
 def _samples(path: Path, name: str, values) -> np.ndarray:
     """A channel's values as float32; one beyond float32 becomes inf, which QC flags like any non-finite value."""
     with np.errstate(over="ignore"):
-        return _numbers(path, name, np.asarray(values)).astype(np.float32, copy=False)
+        return numeric_column(path, name, np.asarray(values)).astype(np.float32, copy=False)
 
 
 def _time_name_and_unit(name: str) -> tuple[str, str]:
@@ -230,7 +231,7 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
                          "local time as written")  # fmt: skip
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
         t[np.isnat(clock - clock[0])] = np.nan  # a missing clock time (NaT) is a missing time, refused below
-    t = _numbers(path, name, t).astype(np.float64)
+    t = numeric_column(path, name, t).astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
         raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {row_place(path, bad[0])}",
@@ -309,6 +310,8 @@ def _irregular_row(seg: _Segments) -> int | None:
 
 @dataclass
 class TimeAxis:
+    """Where a table's rows lie in time."""
+
     name: str  # the time column
     rate: float
     start: datetime | None
@@ -373,7 +376,7 @@ def _on_grid(values: np.ndarray, grid: np.ndarray | None) -> np.ndarray:
 def _rate_of(seg: _Segments) -> float:
     """The sampling rate of a regular time column: a whole or half rate when every time lies within a millisecond of
     its segment's grid (times kept to the millisecond would otherwise give 64.00001 Hz, and a night 0.1 s short of
-    its last epoch), else the rate the mean step gives."""
+    its last epoch), else the rate of the step fitted to the segments."""
     rate = 1 / seg.step
     for nice in (round(rate), round(2 * rate) / 2):
         if nice > 0 and abs(nice - rate) <= 1e-4 * rate and seg.off_grid(1 / nice).max() < 1e-3:
