@@ -197,7 +197,8 @@ def choice_notes(labels: Sequence[str], picked: dict[str, str], overrides: dict[
     """A warning for each channel in ``picked`` (signal -> label) taken by the words in its name, not given, and for
     each whose label more than one of the file's ``labels`` has (the first is used; nothing tells them apart)."""
     notes = [f"{signal}: channel {label!r} taken by the words in its name (no alias matched; check it is the {signal})"
-             for signal, label in picked.items() if signal not in (overrides or {}) and picked_by_words(label, signal)]  # fmt: skip
+             for signal, label in picked.items()
+             if signal not in (overrides or {}) and picked_by_words(label, signal)]  # fmt: skip
     for signal, label in picked.items():
         same = [i + 1 for i, other in enumerate(labels) if _norm(other) == _norm(label)]
         if len(same) > 1:

@@ -2,8 +2,9 @@
 
 ``--reference auto`` takes the scoring beside ``X.edf`` (or ``X.hea``, ``X.rr`` ...) that
 ``wav2sleep.io.annotations.scoring_beside`` finds (NSRR XML, WSC, SLPDB ``.an``, a scorer's hypnogram CSV, an EDF+
-hypnogram), else the stages in the recording's own EDF+ annotations or its stage column (a table of samples). The events are aligned to the recording's clock
-like ingestion does and turned into one AASM stage per 30-s epoch of the staged recording.
+hypnogram), else the stages in the recording's own EDF+ annotations or its stage column (a table of samples). The events
+are aligned to the recording's clock like ingestion does and turned into one AASM stage per 30-s epoch of the staged
+recording.
 """
 
 from __future__ import annotations

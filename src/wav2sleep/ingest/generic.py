@@ -5,8 +5,8 @@ beside it that ``wav2sleep.io.annotations.scoring_beside`` finds (``x-nsrr.xml``
 ``x.hypnogram.csv``, an EDF+ hypnogram such as Sleep-EDF's, other databases' text scorings, BIDS TSVs), else from its
 own EDF+ annotations (a night whose annotations hold no stage is unscored). A table of samples with a stage column
 (``.csv`` or ``.parquet``: DREAMT's ``S002_whole_df.csv``) is a scored recording too, its stage column its scoring;
-other tables in the folder (hypnograms, this tool's outputs) are not recordings. EDF+ files that hold only
-annotations are scorings, not recordings. Session ids are the path below the folder with ``/`` written as ``__``. Something named
+other tables in the folder (hypnograms, this tool's outputs) are not recordings. EDF+ files that hold only annotations
+are scorings, not recordings. Session ids are the path below the folder with ``/`` written as ``__``. Something named
 like a recording that is not a readable file (a folder, a dangling or looping link) but has a hypnogram beside it is
 kept, so that it is reported as a failed night with the reason rather than silently skipped.
 """

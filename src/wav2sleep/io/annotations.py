@@ -33,8 +33,8 @@ from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ANNOTATION_READERS", "annotation_format",
-           "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ANNOTATION_READERS",
+           "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
 WSC_STG = "wsc-stg"

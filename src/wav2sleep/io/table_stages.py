@@ -61,7 +61,8 @@ def read_table_stages(path: str | Path) -> StageEvents:
     name = _stage_column(list(columns))
     if name is None:
         raise InputFileError(path, "no stage column beside a time column and signals", field="columns",
-                             expected="a column named stage (Sleep_Stage, stage ...)", found=", ".join(columns))  # fmt: skip
+                             expected="a column named stage (Sleep_Stage, stage ...)",
+                             found=", ".join(columns))  # fmt: skip
     axis = time_axis(path, columns)
     labels = np.array(["" if v is None else str(v).strip() for v in columns[name]], dtype=object)
     texts, row_text = np.unique(labels, return_inverse=True)
@@ -84,8 +85,10 @@ def read_table_stages(path: str | Path) -> StageEvents:
     durations = (sample[lasts] + 1) / axis.rate - onsets
     warnings = list(axis.notes)
     if not_stages:
-        rows = np.bincount(row_text, minlength=texts.size)
-        warnings.append(f"{name}: labels that are not stages left unscored: "
-                        + ", ".join(f"{t!r} ({rows[list(texts).index(t)] / axis.rate:.0f} s)" for t in not_stages))  # fmt: skip
+        rows = dict(zip(texts, np.bincount(row_text, minlength=texts.size), strict=True))
+        warnings.append(
+            f"{name}: labels that are not stages left unscored: "
+            + ", ".join(f"{t!r} ({rows[t] / axis.rate:.0f} s)" for t in not_stages)
+        )
     start_clock = axis.start.time() if axis.start is not None else None
     return StageEvents(path, onsets, durations, codes[firsts], start_clock, warnings)

@@ -234,7 +234,8 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
     t = numeric_column(path, name, t).astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
-        raise InputFileError(path, "time column has a missing or non-finite value", field=f"{name}, {row_place(path, bad[0])}",
+        raise InputFileError(path, "time column has a missing or non-finite value",
+                             field=f"{name}, {row_place(path, bad[0])}",
                              expected="a time for every sample")  # fmt: skip
     if start is None and t.size:
         unit = _time_name_and_unit(name)[1]
@@ -448,7 +449,8 @@ def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
         backwards = np.flatnonzero(np.diff(times) <= 0)
         if backwards.size:
             row = int(backwards[0]) + 1
-            raise InputFileError(path, "beat times out of order", field=row_place(path, row), expected="increasing times",
+            raise InputFileError(path, "beat times out of order", field=row_place(path, row),
+                                 expected="increasing times",
                                  found=f"{times[row]:g} s after {times[row - 1]:g} s")  # fmt: skip
         ends = times  # seconds from the recording start as written
         if start is not None:  # clock times: the recording starts at the beat before the first row's

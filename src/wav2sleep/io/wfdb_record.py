@@ -26,9 +26,9 @@ __all__ = ["channel_labels", "read", "SAMPLES_PER_BYTE"]
 # Every WFDB storage format takes at least 1 byte a sample but the FLAC ones (508, 516, 524), which compress; a
 # header claiming more samples than this many per byte of its data files describes data that is not there.
 SAMPLES_PER_BYTE = 8
-# Bytes a sample takes in each uncompressed storage format (212: two samples in 3 bytes; 310/311: three in 4).
 # WFDB's storage formats; 0 is a null signal (no samples), as in the layout header of a multi-segment record.
 STORAGE_FORMATS = ("0", "8", "16", "24", "32", "61", "80", "160", "212", "310", "311", "508", "516", "524")
+# Bytes a sample takes in each uncompressed storage format (212: two samples in 3 bytes; 310/311: three in 4).
 BYTES_PER_SAMPLE = {"8": 1, "80": 1, "16": 2, "61": 2, "160": 2, "212": 1.5, "310": 4 / 3, "311": 4 / 3, "24": 3,
                     "32": 4}  # fmt: skip
 

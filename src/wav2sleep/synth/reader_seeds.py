@@ -351,8 +351,8 @@ def _dreamt(folder: Path) -> Path:
     """A DREAMT-style table: a wristband's signals and the scorer's stage on every row."""
     t = np.arange(0, 120, 1 / 16)
     stages = np.repeat(["P", "W", "N2", "R"], t.size // 4)
-    rows = ["TIMESTAMP,BVP,IBI,Sleep_Stage"] + [f"{a:.4f},{np.sin(7 * a):.3f},,{s}" for a, s in zip(t, stages,
-                                                                                                   strict=True)]  # fmt: skip
+    rows = ["TIMESTAMP,BVP,IBI,Sleep_Stage"]
+    rows += [f"{a:.4f},{np.sin(7 * a):.3f},,{s}" for a, s in zip(t, stages, strict=True)]
     (folder / "seed_whole_df.csv").write_text("\n".join(rows) + "\n")
     return folder / "seed_whole_df.csv"
 
