@@ -290,6 +290,25 @@ def test_bdf_plus_goes_through_the_library_fallback(tmp_path):
         read_recording(path, ["SpO2"])
 
 
+def test_one_channel_of_a_bdf_is_decoded_without_decoding_the_others(tmp_path):
+    """A BioSemi-size BDF (many channels at a high rate) must not be decoded whole to stage one of its channels."""
+    import tracemalloc
+
+    path = tmp_path / "many.bdf"
+    rate, seconds, rng = 512, 900, np.random.default_rng(0)
+    edfio.Bdf([edfio.BdfSignal(rng.standard_normal(rate * seconds), sampling_frequency=rate, label=f"EXG{k + 1}",
+                               physical_range=(-10, 10)) for k in range(16)]).write(path)  # fmt: skip
+    one_channel = rate * seconds * 8  # bytes of one channel in float64
+    tracemalloc.start()
+    try:
+        rec = read_recording(path, ["EXG3"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rec.channels["EXG3"].data.size == rate * seconds
+    assert peak < 4 * one_channel, f"peak {peak / 1e6:.0f} MB for a {one_channel / 1e6:.1f}-MB channel"
+
+
 def test_both_fallback_libraries_agree(tmp_path):
     from wav2sleep.io.edf_libraries import _edfio, _pyedflib
 

@@ -1,7 +1,9 @@
-"""EDF/EDF+/BDF/BDF+ through edfio, then pyedflib: the fallback for files our own EDF parser does not take.
+"""EDF/EDF+/BDF/BDF+ through edfio and pyedflib: the fallback for files our own EDF parser does not take.
 
-Slower and heavier than our memory-mapped reader (edfio reads BDF whole; pyedflib decodes through its C library),
-but they cover formats and header variants we do not parse ourselves.
+Slower and heavier than our memory-mapped reader, but they cover formats and header variants we do not parse
+ourselves. A BDF goes to pyedflib first: it decodes one channel at a time through its C library, where edfio reads
+and decodes the whole file (one channel of a 177-MB, 8-channel BDF: 0.11 GB peak vs 1.36 GB, measured once by hand);
+an EDF our parser refused goes to edfio first, which is the more lenient with odd headers.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def _first_that_reads(path: Path, labels: Sequence[str] | None, reason: str,
                       names_only: bool = False) -> tuple[list[str], Recording | None]:  # fmt: skip
     refusals = []
     readers = [("edfio", _edfio), ("pyedflib", _pyedflib)]
-    if names_only:  # pyedflib opens the header alone; edfio reads a BDF's data whole
+    if names_only or _is_bdf(path):  # pyedflib opens the header alone and decodes a channel alone
         readers.reverse()
     for name, reader in readers:
         try:
