@@ -26,8 +26,11 @@ class LibrariesRefused(Exception):
 
 
 def _is_bdf(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(8) == b"\xffBIOSEMI"
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8) == b"\xffBIOSEMI"
+    except OSError:  # not a readable file: each library says so in its own words
+        return False
 
 
 def _edfio(path: Path, labels: Sequence[str] | None, names_only: bool) -> tuple[list[str], Recording | None]:
