@@ -254,7 +254,6 @@ class _Segments:
     """A time column cut at its gaps (steps over ``GAP_STEPS`` times the median step: dropped samples)."""
 
     t: np.ndarray  # seconds
-    first: np.ndarray  # each row's segment's first row
     gaps: np.ndarray  # the rows after which a gap opens
     step: float  # the step that fits the times of every segment best (least squares, one offset per segment)
 
@@ -263,25 +262,35 @@ class _Segments:
         steps = np.diff(t)
         median = float(np.median(steps))
         gaps = np.flatnonzero(steps > GAP_STEPS * median) if median > 0 else np.empty(0, dtype=np.int64)
-        starts = np.zeros(t.size, dtype=np.int64)
-        starts[gaps + 1] = gaps + 1
-        first = np.maximum.accumulate(starts)
-        # A mean of the steps would carry each segment's end-point rounding (times cut to the millisecond) into
-        # the step; the fit over all the times does not. At least half the steps lie within segments (a gap is
-        # over the median), so the fit has points.
-        segment = np.zeros(t.size, dtype=np.int64)
-        segment[gaps + 1] = 1
-        segment = np.cumsum(segment)
-        rows = (np.arange(t.size) - first).astype(np.float64)
-        counts = np.bincount(segment)
-        rows -= (np.bincount(segment, rows) / counts)[segment]
-        centred = t - (np.bincount(segment, t) / counts)[segment]
-        return cls(t, first, gaps, float(np.dot(rows, centred) / np.dot(rows, rows)))
+        # A mean of the steps would carry each segment's end-point rounding (times cut to the millisecond) into the
+        # step; the fit over all the times does not. Per segment of n rows j = 0..n-1 at times u (from its first):
+        # sum((j - mean j) * u) = sum(j * u) - (n - 1) / 2 * sum(u), and sum((j - mean j) ** 2) = n (n^2 - 1) / 12.
+        # At least half the steps lie within segments (a gap is over the median), so the fit has points.
+        heads = np.r_[0, gaps + 1]
+        n = np.diff(np.r_[heads, t.size]).astype(np.float64)
+        segments = cls(t, gaps, 0.0)
+        u, j = segments.since_first()
+        slope = np.add.reduceat(j * u, heads) - (n - 1) / 2 * np.add.reduceat(u, heads)
+        segments.step = float(slope.sum() / (n * (n * n - 1) / 12).sum())
+        return segments
+
+    def first_rows(self) -> np.ndarray | None:
+        """Each row's segment's first row; None without gaps (row 0 for every row)."""
+        if not self.gaps.size:
+            return None
+        first = np.zeros(self.t.size, dtype=np.int64)
+        first[self.gaps + 1] = self.gaps + 1
+        return np.maximum.accumulate(first)
+
+    def since_first(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's time and row count since its segment's first row."""
+        rows, first = np.arange(self.t.size), self.first_rows()
+        return (self.t - self.t[0], rows) if first is None else (self.t - self.t[first], rows - first)
 
     def off_grid(self, step: float) -> np.ndarray:
         """Each time's distance from its segment's grid of ``step``."""
-        rows = np.arange(self.t.size)
-        return np.abs(self.t - self.t[self.first] - step * (rows - self.first))
+        u, j = self.since_first()
+        return np.abs(u - step * j)
 
     @property
     def excess(self) -> np.ndarray:
@@ -352,7 +361,8 @@ def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
                  ": kept as missing samples (NaN)")  # fmt: skip
     # Each segment starts at the sample its clock time falls on; samples missing before a row never decrease.
     rows = np.arange(t.size)
-    missing = np.round((t[seg.first] - t[0]) * rate).astype(np.int64) - seg.first
+    first = seg.first_rows()
+    missing = np.round((t[first] - t[0]) * rate).astype(np.int64) - first
     return TimeAxis(name, rate, start, notes, rows + np.maximum.accumulate(missing))
 
 
