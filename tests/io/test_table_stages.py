@@ -59,6 +59,8 @@ def test_a_table_without_signals_stays_a_hypnogram_and_a_bad_stage_is_named(tmp_
     plain = tmp_path / "hypnogram.csv"
     plain.write_text("time,stage\n0,W\n30,N1\n")
     assert annotation_format(plain) == HYPNOGRAM_CSV
+    plain.write_text("Epoch,Time,Stage\n1,23:00:00,W\n2,23:00:30,N1\n")  # one row per epoch, numbered and timed
+    assert annotation_format(plain) == HYPNOGRAM_CSV and read_annotation(plain).codes.tolist() == [0, 1]
     table = _dreamt_table()
     stages = table.column("Sleep_Stage").to_pylist()
     stages[30 * FS * 5 + 3] = "Sleep stage X"
