@@ -61,6 +61,8 @@ def test_a_table_without_signals_stays_a_hypnogram_and_a_bad_stage_is_named(tmp_
     assert annotation_format(plain) == HYPNOGRAM_CSV
     plain.write_text("Epoch,Time,Stage\n1,23:00:00,W\n2,23:00:30,N1\n")  # one row per epoch, numbered and timed
     assert annotation_format(plain) == HYPNOGRAM_CSV and read_annotation(plain).codes.tolist() == [0, 1]
+    plain.write_text("onset,seconds,stage,p_W,p_Light,p_Deep,p_REM\n0,0,W,0.9,0.1,0,0\n30,30,Light,0.1,0.8,0.1,0\n")
+    assert annotation_format(plain) == HYPNOGRAM_CSV  # ours: probabilities are not signals
     table = _dreamt_table()
     stages = table.column("Sleep_Stage").to_pylist()
     stages[30 * FS * 5 + 3] = "Sleep stage X"

@@ -28,7 +28,7 @@ TABLE_SUFFIXES = (".csv", ".parquet")
 
 
 # Columns of a hypnogram table besides its time and stage: a table that has only these is a scoring, not signals
-# with a stage column (``epoch,time,stage`` one row per epoch).
+# with a stage column (``epoch,time,stage`` one row per epoch; ours, ``onset,seconds,stage,p_W,...``).
 _SCORING_FIELDS = frozenset({"epoch", "epoch number", "epoch no", "index", "onset", "duration", "event", "scorer",
                              "confidence", "clock", "clock time", "date", "start", "end", "notes", "comment"})  # fmt: skip
 
@@ -37,7 +37,7 @@ def _stage_column(names: list[str]) -> str | None:
     """The stage column of a table of samples: one named as stages beside a time column and at least one signal."""
     stages = [n for n in names if names_stages(n) and not is_time_column(n)]
     signals = [n for n in names if not is_time_column(n) and not names_stages(n)
-               and " ".join(n.strip().lower().split()) not in _SCORING_FIELDS]  # fmt: skip
+               and " ".join(n.strip().lower().split()) not in _SCORING_FIELDS and not n.startswith("p_")]  # fmt: skip
     return stages[0] if stages and signals and any(map(is_time_column, names)) else None
 
 
