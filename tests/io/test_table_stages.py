@@ -48,6 +48,16 @@ def test_the_stage_column_gives_one_event_per_run_with_non_stage_labels_unscored
     assert read_recording(path).channels["BVP"].rate_hz == FS  # the same table, read as the recording
 
 
+def test_a_stage_column_of_numbers_reads_as_a_hypnogram_csvs_digits(tmp_path):
+    """R&K digits, as in a hypnogram CSV: 0 wake, 1-4 stages 1-4 (4 deep sleep), 5 REM; an empty cell unscored."""
+    path = tmp_path / "digits.parquet"
+    digits = np.repeat([0.0, 1.0, 2.0, 4.0, 5.0, np.nan], 30 * FS)
+    t = np.arange(digits.size) / FS
+    pq.write_table(pa.table({"time": t, "PPG": np.sin(t), "stage": digits}), path)
+    events = read_annotation(path)
+    assert events.codes.tolist() == [0, 1, 2, 3, 4, UNSCORED] and events.warnings == []
+
+
 def test_a_dropout_in_the_time_column_leaves_its_epochs_unscored(tmp_path):
     path = tmp_path / "S003_whole_df.csv"
     pacsv.write_csv(_dreamt_table(drop_from=300.0), path)  # epochs 10 and 11 (N3, N3) lost

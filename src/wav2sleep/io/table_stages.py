@@ -20,7 +20,7 @@ from wav2sleep.io.hypnogram_csv import names_stages
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.tabular import is_time_column, row_place, table_columns, time_axis
 from wav2sleep.io.text import field_separator
-from wav2sleep.stages import UNSCORED, stage_from_text
+from wav2sleep.stages import UNSCORED, labels_to_codes, stage_from_text
 
 __all__ = ["has_stage_column", "read_table_stages", "TABLE_SUFFIXES"]
 
@@ -62,6 +62,30 @@ def has_stage_column(path: str | Path) -> bool:
         return False
 
 
+def _text(value) -> str:
+    """A stage cell as text: empty for a missing one, ``2`` for a numeric 2.0."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return ""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _code(text: str) -> int | None:
+    """The AASM code of a stage cell (unscored for an empty one), None for a label that is not a stage. Texts read
+    as in EDF+ annotations (``Sleep stage 2``, ``N2``, ``REM``); a bare digit or ``S1`` as in a hypnogram CSV (R&K:
+    4 is stage 4, deep sleep; 5 is REM). A ``Sleep stage`` text naming no stage is a ``ValueError``."""
+    if not text:
+        return UNSCORED
+    code = stage_from_text(text)
+    if code is not None:
+        return code
+    try:
+        return int(labels_to_codes([text])[0])
+    except ValueError:
+        return None
+
+
 def read_table_stages(path: str | Path) -> StageEvents:
     path = Path(path)
     columns = table_columns(path)
@@ -71,12 +95,12 @@ def read_table_stages(path: str | Path) -> StageEvents:
                              expected="a column named stage (Sleep_Stage, stage ...)",
                              found=", ".join(columns))  # fmt: skip
     axis = time_axis(path, columns)
-    labels = np.array(["" if v is None else str(v).strip() for v in columns[name]], dtype=object)
+    labels = np.array([_text(v) for v in columns[name]], dtype=object)
     texts, row_text = np.unique(labels, return_inverse=True)
     codes_of_text, not_stages = np.empty(texts.size, dtype=np.int64), []
     for k, text in enumerate(texts):
         try:
-            code = stage_from_text(text) if text else UNSCORED
+            code = _code(text)
         except ValueError as exc:
             raise InputFileError(path, str(exc), field=f"{name}, {row_place(path, int(np.argmax(row_text == k)))}") \
                 from None  # fmt: skip
