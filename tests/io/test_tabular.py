@@ -315,4 +315,6 @@ def test_a_polar_ecg_export_is_an_ecg_in_uv_and_its_other_time_columns_are_not_c
     path.write_text("Phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uV]\n" + "\n".join(rows) + "\n")
     rec = read_recording(path)
     assert rec.labels == ["ecg"] and rec.channels["ecg"].unit == "uV" and rec.channels["ecg"].rate_hz == 130
+    assert rec.start == phone and rec.warnings == ["clock times from column 'Phone timestamp', its first value "
+                                                   "('timestamp [ms]' gives the rate)"]  # fmt: skip
     np.testing.assert_array_equal(rec.channels["ecg"].data, ecg.astype(np.float32))

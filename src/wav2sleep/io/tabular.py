@@ -329,6 +329,23 @@ class TimeAxis:
     grid: np.ndarray | None  # each row's sample index on the rate's grid when the column has gaps, else None
 
 
+def _clock_elsewhere(path: Path, columns: dict[str, np.ndarray], time_name: str) -> tuple[datetime | None, list[str]]:
+    """The start from another time column's first value, when the one that gives the rate holds no clock (Polar's
+    ECG export: ``timestamp [ms]`` from the start, beside the phone's clock in ``Phone timestamp``). Metadata: a
+    column whose first value is not a clock time is passed over."""
+    for other in columns:
+        if other == time_name or not is_time_column(other):
+            continue
+        try:
+            _, start, notes = _seconds(path, other, columns[other][:1])
+        except InputFileError:
+            continue
+        if start is not None:
+            return start, [*notes, f"clock times from column {other!r}, its first value ({time_name!r} gives the "
+                                   "rate)"]  # fmt: skip
+    return None, []
+
+
 def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
     """The time axis of a table of samples: regular, or regular between gaps (dropouts, as wearables write them),
     which are restored as missing samples like EDF+D gaps."""
@@ -341,6 +358,9 @@ def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
         raise InputFileError(path, problem, field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
                              found=", ".join(columns))  # fmt: skip
     t, start, notes = _seconds(path, name, columns[name])
+    if start is None:
+        start, clock_notes = _clock_elsewhere(path, columns, name)
+        notes += clock_notes
     if t.size < 2:
         raise InputFileError(path, "time column not regular", field=name, expected="at least two samples")
     seg = _Segments.of(t)
