@@ -114,3 +114,24 @@ def test_dreamt_tables_ingest_with_their_stage_column_and_other_tables_are_not_n
     night = read_night(tmp_path / "store" / row["path"])
     assert row["session"] == "S002_whole_df" and night.meta["signals"]["PPG"]["channel"] == "BVP"
     np.testing.assert_array_equal(night.stages, [-1, -1, 0, 1, 2, 2, 3, 4, 0, 2])
+
+
+def test_an_nch_style_tsv_beside_the_edf_is_its_scoring(tmp_path):
+    """The NCH Sleep DataBank (NSRR) scores X.edf in X.tsv: onset, duration, description, stages among other events."""
+    from wav2sleep.inference.reference import find_reference
+
+    night = simulate_night(2, 0.5, eog=False, has_ppg=False, rates={"ECG": 128})
+    src = tmp_path / "nch"
+    src.mkdir()
+    edf = write_edf(src / "10000_17728.edf", [("EKG", night.waveforms["ECG"][0], 128, "mV")], datetime(2013, 2, 1, 21))
+    codes = np.repeat([0, 1, 2, 3, 4], 12)
+    texts = {0: "Sleep stage W", 1: "Sleep stage N1", 2: "Sleep stage N2", 3: "Sleep stage N3", 4: "Sleep stage R"}
+    rows = ["onset\tduration\tdescription", "0.0\t0.0\tLights Off"]
+    rows += [f"{30.0 * i}\t30.0\t{texts[int(c)]}" for i, c in enumerate(codes)] + ["312.5\t11.2\tOxygen Desaturation"]
+    (src / "10000_17728.tsv").write_text("\n".join(rows) + "\n")
+    (src / "other.tsv").write_text("onset\tduration\tvalue\n0\t1\t2\n")  # no stage column: not a scoring
+    assert find_reference(edf, []) == src / "10000_17728.tsv"
+    summary = ingest_folder(src, tmp_path / "store", signals="ECG", workers=1, progress=False)
+    assert summary.ok == 1 and summary.failed == 0
+    (row,) = read_manifest(tmp_path / "store")
+    np.testing.assert_array_equal(read_night(tmp_path / "store" / row["path"]).stages, codes)

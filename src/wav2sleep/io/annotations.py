@@ -21,13 +21,14 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.io.cap_txt import is_cap_txt, read_cap_txt
 from wav2sleep.io.dreams_txt import is_dreams_txt, read_dreams_txt
 from wav2sleep.io.edf_annotations import read_edf_stages
-from wav2sleep.io.hypnogram_csv import is_stage_list, read_hypnogram_csv
+from wav2sleep.io.hypnogram_csv import is_stage_list, names_stages, read_hypnogram_csv
 from wav2sleep.io.hypnogram_json import read_hypnogram_json
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.table_stages import has_stage_column, read_table_stages
+from wav2sleep.io.text import field_separator
 from wav2sleep.io.ucd_stages import read_ucd_stages
 from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
@@ -65,6 +66,7 @@ _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), ("
            (".rml", NSRR_XML, None), (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None),
            (".an", SLPDB_AN, None), (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
            (".hypnogram.csv", HYPNOGRAM_CSV, lambda p: not _written_by_us(p)),
+           (".tsv", HYPNOGRAM_CSV, lambda p: _names_a_stage_column(p) and not _written_by_us(p)),
            ("-Hypnogram.edf", EDF_ANNOTATIONS, None), ("_sleepscoring.edf", EDF_ANNOTATIONS, None),
            ("_stage.txt", UCD_STAGE, None), ("_1.txt", HYPNOGRAM_CSV, is_stage_list),
            (".txt", CAP_TXT, is_cap_txt))  # fmt: skip
@@ -115,6 +117,17 @@ def _written_by_us(path: Path) -> bool:
         return False
 
 
+def _names_a_stage_column(path: Path) -> bool:
+    """Whether a table's header names a stage column (``stage``, ``description`` as MNE and the NCH Sleep DataBank
+    write their events, ...)."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline(65536).rstrip("\r\n")
+    except OSError:
+        return False
+    return any(names_stages(name) for name in header.split(field_separator(header)))
+
+
 def _bids_scoring(recording: Path) -> Path | None:
     """BIDS: ``sub-01_task-sleep_eeg.edf`` is scored in ``sub-01_task-sleep_hypnogram.tsv`` (the sleep extension
     proposal) or ``sub-01_task-sleep_events.tsv`` when it has a stage column; not in one ``wav2sleep stage`` wrote."""
@@ -153,7 +166,8 @@ def _sleep_edf_hypnogram(recording: Path) -> Path | None:
 def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     """The scoring of ``recording`` (``X.edf``, ``X.hea``, ``X.rr`` ...) beside it, and its format: ``X-nsrr.xml``,
     ``X-profusion.xml``, ``X.xml``, ``X.rml``, ``X.stg.txt``, ``X.allscore.txt``, ``X.an``, ``X.st``, ``X.arousal``,
-    ``X.hypnogram.csv`` (not one this tool wrote), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
+    ``X.hypnogram.csv`` (not one this tool wrote), ``X.tsv`` with a stage or description column (the NCH Sleep
+    DataBank's events), ``X-Hypnogram.edf``, HMC's ``X_sleepscoring.edf``, UCD's
     ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, Sleep-EDF's
     ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, MASS's ``NAME Base.edf`` for ``NAME PSG.edf``, BIDS's
     ``sub-X_..._hypnogram.tsv`` or ``..._events.tsv`` (with a stage column) for ``sub-X_..._eeg.edf``, or DREAMS's
