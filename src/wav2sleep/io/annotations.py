@@ -28,7 +28,7 @@ from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.table_stages import has_stage_column, read_table_stages
-from wav2sleep.io.text import field_separator
+from wav2sleep.io.text import header_names
 from wav2sleep.io.ucd_stages import read_ucd_stages
 from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
@@ -120,12 +120,7 @@ def _written_by_us(path: Path) -> bool:
 def _names_a_stage_column(path: Path) -> bool:
     """Whether a table's header names a stage column (``stage``, ``description`` as MNE and the NCH Sleep DataBank
     write their events, ...)."""
-    try:
-        with path.open(encoding="utf-8-sig", errors="replace") as fh:
-            header = fh.readline(65536).rstrip("\r\n")
-    except OSError:
-        return False
-    return any(names_stages(name) for name in header.split(field_separator(header)))
+    return any(names_stages(name) for name in header_names(path))
 
 
 def _bids_scoring(recording: Path) -> Path | None:

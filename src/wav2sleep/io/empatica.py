@@ -36,9 +36,9 @@ def _numbers(cells: list[str]) -> list[float] | None:
         return None
 
 
-def _layout(path: Path) -> str | None:
-    """``signal``, ``ibi`` or None (not an E4 file), from the first two lines."""
-    first, second = _head(path)
+def _layout(head: list[list[str]]) -> str | None:
+    """``signal``, ``ibi`` or None (not an E4 file), from the cells of the first two lines."""
+    first, second = head
     stamp = _numbers(first[:1])
     if not stamp or not UNIX_SECONDS[0] <= stamp[0] <= UNIX_SECONDS[1]:
         return None
@@ -54,7 +54,7 @@ def line_offset(path: Path) -> int:
     """Row ``r`` of ``empatica_columns(path)`` is on line ``r + line_offset(path)`` of the file: a signal file's
     samples start on line 3 (after the start and the rate); IBI.csv's beats on line 2, after the row at the session
     start that ``empatica_columns`` puts first."""
-    return 1 if _layout(path) == "ibi" else 3
+    return 1 if _layout(_head(path)) == "ibi" else 3
 
 
 def is_empatica_csv(path: str | Path) -> bool:
@@ -63,7 +63,7 @@ def is_empatica_csv(path: str | Path) -> bool:
     if path.suffix.lower() != ".csv":
         return False
     try:
-        return _layout(path) is not None
+        return _layout(_head(path)) is not None
     except OSError:
         return False
 
@@ -79,8 +79,8 @@ def empatica_columns(path: str | Path) -> dict[str, np.ndarray]:
     import pyarrow.csv as pacsv
 
     path = Path(path)
-    layout = _layout(path)
-    first, second = _head(path)
+    first, second = head = _head(path)
+    layout = _layout(head)
     start = float(first[0])
     options = pacsv.ReadOptions(skip_rows=2 if layout == "signal" else 1, autogenerate_column_names=True)
     table = pacsv.read_csv(path, read_options=options)
@@ -91,9 +91,8 @@ def empatica_columns(path: str | Path) -> dict[str, np.ndarray]:
                                  expected="2", found=str(len(values)))  # fmt: skip
         # A first row at the session start, without an interval (said as "1 row without an interval"): the beats
         # keep their times from the start, so the session's epochs are the same as its BVP.csv's.
-        offsets, intervals = (np.concatenate([[head], v.astype(object)]) for head, v in zip((0.0, None), values,
-                                                                                              strict=True))  # fmt: skip
-        return {"time": start + numeric_column(path, "time", offsets), "IBI": intervals}
+        offsets = numeric_column(path, "time", np.concatenate([[0.0], values[0].astype(object)]))
+        return {"time": start + offsets, "IBI": np.concatenate([[None], values[1].astype(object)])}
     rate = float(second[0])
     names = _channel_names(path.stem, len(first))
     if len(values) != len(names):

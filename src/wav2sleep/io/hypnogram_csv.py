@@ -21,7 +21,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents, clock_seconds, held_until_next
-from wav2sleep.io.text import field_separator, text_lines
+from wav2sleep.io.text import field_separator, header_names, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
 
@@ -56,12 +56,7 @@ def is_hypnogram_table(path: str | Path) -> bool:
 
     if Path(path).suffix.lower() != ".csv":
         return False
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            first = fh.readline(65536)
-    except OSError:
-        return False
-    names = next(csv.reader([first], delimiter=field_separator(first)), [])
+    names = header_names(path)
     return any(names_stages(n) for n in names) and not any(is_time_column(n) for n in names)
 
 

@@ -10,7 +10,6 @@ its row.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.io.hypnogram_csv import names_stages
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.tabular import is_time_column, row_place, table_columns, time_axis
-from wav2sleep.io.text import field_separator
+from wav2sleep.io.text import header_names
 from wav2sleep.stages import UNSCORED, labels_to_codes, stage_from_text
 
 __all__ = ["has_stage_column", "read_table_stages", "TABLE_SUFFIXES"]
@@ -46,9 +45,7 @@ def _column_names(path: Path) -> list[str]:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(path).names)
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        first = fh.readline(65536)
-    return next(csv.reader([first], delimiter=field_separator(first)), [])
+    return header_names(path)
 
 
 def has_stage_column(path: str | Path) -> bool:

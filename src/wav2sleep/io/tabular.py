@@ -39,7 +39,7 @@ from wav2sleep.dsp import TIME_UNITS, scale_units
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gaps, wanted_channels
-from wav2sleep.io.text import field_separator
+from wav2sleep.io.text import field_separator, header_names
 from wav2sleep.signals import is_alias
 
 __all__ = [
@@ -110,12 +110,7 @@ def is_sample_table(path: str | Path) -> bool:
     """Whether a ``.txt`` file is a table of samples or beats (its header line has a time column and another one),
     as Polar Sensor Logger writes them (``Phone timestamp;sensor timestamp [ns];timestamp [ms];ecg [uV]``), rather
     than a scoring. Only the first line is read."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            first = fh.readline(65536)
-    except OSError:
-        return False
-    names = next(csv.reader([first], delimiter=field_separator(first)), [])
+    names = header_names(path)
     return len(names) >= 2 and any(is_time_column(n) for n in names)
 
 
@@ -386,13 +381,13 @@ def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
     return TimeAxis(name, rate, start, notes, rows + np.maximum.accumulate(missing))
 
 
-def _signal_columns(columns: dict[str, np.ndarray], time_name: str | None) -> list[str]:
-    """The columns that are channels: not the time column, nor another time column (Polar's ECG export has three:
-    ``Phone timestamp``, ``sensor timestamp [ns]``, ``timestamp [ms]``), nor a stage column (a scorer's stage on
+def _signal_columns(columns: dict[str, np.ndarray]) -> list[str]:
+    """The columns that are channels: not a time column (the one giving the rate, nor another: Polar's ECG export has
+    three, ``Phone timestamp``, ``sensor timestamp [ns]``, ``timestamp [ms]``), nor a stage column (a scorer's stage on
     every row, as in DREAMT's tables: the recording's own scoring, ``table_stages``)."""
     from wav2sleep.io.hypnogram_csv import names_stages
 
-    return [c for c in columns if c != time_name and not is_time_column(c) and not names_stages(c)]
+    return [c for c in columns if not is_time_column(c) and not names_stages(c)]
 
 
 def _on_grid(values: np.ndarray, grid: np.ndarray | None) -> np.ndarray:
@@ -444,7 +439,7 @@ class _BeatList:
 def _beat_list(path: Path, columns: dict[str, np.ndarray]) -> _BeatList | None:
     """The table as a beat list, or None if it is not one."""
     time_name = _time_column(columns)
-    named = _labels_and_units(_signal_columns(columns, time_name))
+    named = _labels_and_units(_signal_columns(columns))
     if len(named) != 1:
         return None
     ((column, (label, unit)),) = named.items()
@@ -518,8 +513,8 @@ def channel_labels(path: str | Path) -> list[str]:
     beats = _beat_list(path, columns)
     if beats is not None:
         return [beats.label]
-    time_name = time_axis(path, columns).name
-    return [label for label, _ in _labels_and_units(_signal_columns(columns, time_name)).values()]
+    time_axis(path, columns)  # a table whose time column gives no rate is refused here, as by read()
+    return [label for label, _ in _labels_and_units(_signal_columns(columns)).values()]
 
 
 def _sidecar(path: Path) -> dict:
@@ -580,7 +575,7 @@ def read(path: str | Path, labels=None) -> Recording:
             wanted_channels(path, [beats.label], labels)
             return _read_beat_list(path, beats)
         axis = time_axis(path, columns)
-        named = _labels_and_units(_signal_columns(columns, axis.name))
+        named = _labels_and_units(_signal_columns(columns))
         data = {named[c][0]: columns[c] for c in named}
         units = {label: unit for label, unit in named.values()}
         rates, start, notes, grid = dict.fromkeys(data, axis.rate), axis.start, axis.notes, axis.grid

@@ -7,11 +7,12 @@ file is not text at all (a binary WFDB annotation file under a text name, a trun
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["text_lines", "field_separator", "size_within"]
+__all__ = ["text_lines", "field_separator", "size_within", "header_names"]
 
 
 def size_within(path: Path, limit: int, what: str, problem: str) -> int:
@@ -37,6 +38,17 @@ def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:
     if nul >= 0:
         raise InputFileError(path, "not a text file", expected=what, found=f"a NUL byte at offset {nul}")
     return data.decode(encoding, errors="replace").splitlines()
+
+
+def header_names(path: str | Path) -> list[str]:
+    """The column names on the first line of a text table (comma, semicolon or tab separated, quotes allowed); [] for
+    a file that cannot be read. Only that line is read."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = fh.readline(65536)
+    except OSError:
+        return []
+    return next(csv.reader([first], delimiter=field_separator(first)), [])
 
 
 def field_separator(header: str) -> str:
