@@ -114,7 +114,7 @@ def test_missing_inputs_are_failures_not_the_end_of_the_batch(tmp_path, capsys, 
     code, stdout, stderr = _run(capsys, tmp_path / "absent.edf", tmp_path / "dangling.edf", recording, "--model",
                                 model, "--out", tmp_path / "out", "--formats", "json")  # fmt: skip
     assert code == 1 and "1 staged, 2 failed" in stdout
-    assert "absent.edf: no such file or folder" in stderr and "dangling.edf: dangling link" in stderr
+    assert "absent.edf: file not found" in stderr and "dangling.edf: dangling link" in stderr
     saved = json.loads((tmp_path / "out" / "night.hypnogram.json").read_text())
     assert saved["metadata"]["contract"]["resample"] == "soxr"
 
@@ -152,7 +152,7 @@ def test_a_batch_writes_a_cohort_table_and_warnings_go_to_stderr(tmp_path, capsy
     lines = stdout.splitlines()
     table = lines[lines.index(next(x for x in lines if x.startswith("recording "))) :]  # the summary at the end
     assert table[0].split() == ["recording", "epochs", "TST", "SE", "kappa", "warnings", "status"]
-    assert "failed: no such file or folder" in table[1]
+    assert "failed: file not found" in table[1]
     assert table[2].split()[1:3] == ["30", staged["night.edf"]["TST"]] and table[2].rstrip().endswith("staged")
     assert "night.edf" in (out / "index.html").read_text() and "2 staged, 1 failed" in (out / "index.html").read_text()
     assert f"{flat}: ECG (EKG): unusable in 20 of 20 epochs" in stderr
@@ -178,3 +178,16 @@ def test_verbose_logs_the_time_of_each_phase(tmp_path, caplog, model, recording)
     phases = lines[1]["seconds"]
     assert set(phases) == {"read", "resample_qc", "model", "statistics", "exports", "report"}
     assert all(v >= 0 for v in phases.values()) and phases["model"] > 0
+
+
+def test_a_pipe_and_a_device_among_the_inputs_fail_alone(tmp_path, capsys, model, recording):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.edf")
+    (tmp_path / "zeros.edf").symlink_to("/dev/zero")  # read without end if opened
+    code, stdout, stderr = _run(capsys, tmp_path / "pipe.edf", tmp_path / "zeros.edf", recording, "--model", model,
+                                "--out", tmp_path / "out", "--formats", "json")  # fmt: skip
+    assert code == 1 and "1 staged, 2 failed" in stdout
+    assert (
+        "pipe.edf: a named pipe (FIFO), not a file" in stderr and "zeros.edf: a character device, not a file" in stderr
+    )

@@ -127,9 +127,9 @@ def test_folders_and_broken_links_named_like_recordings_are_failed_nights_with_t
     summary = ingest_folder(src, tmp_path / "store", workers=1, progress=False)
     errors = dict(summary.failures)
     assert summary.ok == 1 and set(errors) == {"folder", "dangling", "loop"}
-    assert "recording is a folder, not a recording file" in errors["folder"]
-    assert "recording is a dangling link" in errors["dangling"]
-    assert "recording is a link that loops" in errors["loop"]
+    assert "recording: a folder, not a file" in errors["folder"]
+    assert "recording: dangling link" in errors["dangling"]
+    assert "recording: link that loops" in errors["loop"]
 
 
 def test_the_ingest_exit_status_is_non_zero_when_a_night_failed(folder, tmp_path, capsys):

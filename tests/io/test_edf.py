@@ -125,7 +125,7 @@ def test_broken_files_named(tmp_path, content, message):
 def test_unreadable_path_is_reported(tmp_path):
     folder = tmp_path / "dir.edf"
     folder.mkdir()
-    with pytest.raises(InputFileError, match="dir.edf: cannot read file"):
+    with pytest.raises(InputFileError, match="dir.edf: a folder, not a file"):
         read_recording(folder)
     with pytest.raises(InputFileError, match="file not found"):
         read_recording(tmp_path / "missing.edf")

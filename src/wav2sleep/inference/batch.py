@@ -10,6 +10,7 @@ from pathlib import Path
 from wav2sleep.errors import ConfigError
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.hypnogram_csv import is_hypnogram_table
+from wav2sleep.io.paths import not_a_file
 from wav2sleep.io.recording import READERS, found_as_recording
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
@@ -57,10 +58,10 @@ def find_recordings(inputs: Iterable[str | Path]) -> tuple[list[Path], list[tupl
                 skipped.append((path, f"folder holds no recording ({', '.join(sorted(READERS))})"))
             for p in found:
                 recordings.setdefault(p.resolve(), p)
-        elif path.is_file():
+        elif (reason := not_a_file(path)) is None:
             recordings.setdefault(path.resolve(), path)
         else:
-            skipped.append((path, "no such file or folder" if not path.is_symlink() else "dangling link"))
+            skipped.append((path, reason))
     return list(recordings.values()), skipped
 
 

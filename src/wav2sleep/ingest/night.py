@@ -11,6 +11,7 @@ from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import ConfigError, InputFileError
 from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, read_annotation
+from wav2sleep.io.paths import not_a_file
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
 from wav2sleep.signals import EPOCH_SECONDS, choice_notes, pick_channel
 from wav2sleep.stages import LIGHT
@@ -41,27 +42,13 @@ def read_stage_events(source: NightSource) -> StageEvents:
     return events
 
 
-def _loops(path) -> bool:
-    try:
-        path.resolve(strict=True)
-    except RuntimeError:  # symlink loop
-        return True
-    except OSError as exc:
-        return exc.errno == 40  # ELOOP
-    return False
-
-
 def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, resample_mode: str = "soxr",
                  require_stages: bool = True, channels: Mapping[str, str] | None = None) -> IngestedNight:  # fmt: skip
     """Turn ``source`` into a ``Night`` at model rates; raises ``InputFileError`` naming the file on failure.
     ``channels`` (signal -> label) overrides the picking by name."""
     path = source.recording
-    if not path.is_file():
-        if path.is_symlink():
-            reason = "a link that loops" if _loops(path) else "a dangling link (its target is missing)"
-        else:
-            reason = "a folder, not a recording file" if path.is_dir() else "not found"
-        raise InputFileError(path, f"recording is {reason}" + (" (annotation present)" if source.annotation else ""))
+    if (reason := not_a_file(path)) is not None:
+        raise InputFileError(path, f"recording: {reason}" + (" (annotation present)" if source.annotation else ""))
     events, notes = None, []
     if source.annotation == path and source.annotation_format == EDF_ANNOTATIONS:
         # The recording's own EDF+ annotations: stages if they hold any, else unscored. (A table's stage column is

@@ -24,6 +24,7 @@ from wav2sleep.io.edf_annotations import read_edf_stages
 from wav2sleep.io.hypnogram_csv import is_stage_list, names_stages, read_hypnogram_csv
 from wav2sleep.io.hypnogram_json import read_hypnogram_json
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
+from wav2sleep.io.paths import require_file
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
@@ -92,11 +93,10 @@ def _text_format(path: str | Path) -> str:
 
 def read_annotation(path: str | Path, fmt: str | None = None) -> StageEvents:
     """Read the stage events of ``path`` (format ``fmt`` or from the name)."""
+    require_file(path)
     fmt = fmt or annotation_format(path)
     if fmt not in ANNOTATION_READERS:
         raise InputFileError(path, "unknown annotation format", expected=", ".join(ANNOTATION_READERS), found=fmt)
-    if not Path(path).is_file():
-        raise InputFileError(path, "annotation file not found" if not Path(path).exists() else "not a file")
     return guard_reader(path, ANNOTATION_READERS[fmt], path)
 
 

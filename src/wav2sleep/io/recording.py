@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io.paths import require_file
 
 __all__ = [
     "Channel",
@@ -172,6 +173,7 @@ def _check(recording: Recording) -> Recording:
 def channel_labels(path: str | Path) -> list[str]:
     """Channel labels of a recording, from its header only."""
     path = Path(path)
+    require_file(path)
     reader = reader_for(path)
     return [str(label) for label in guard_reader(path, reader.channel_labels, path)]
 
@@ -179,7 +181,6 @@ def channel_labels(path: str | Path) -> list[str]:
 def read_recording(path: str | Path, labels: Sequence[str] | None = None) -> Recording:
     """Decode ``labels`` (or every channel) of the recording at ``path``."""
     path = Path(path)
-    if not path.exists():
-        raise InputFileError(path, "file not found")
+    require_file(path)
     reader = reader_for(path)
     return _check(guard_reader(path, reader.read, path, labels))
