@@ -39,6 +39,9 @@ from typing import Any
 
 from wav2sleep.errors import ConfigError
 
+# A window longer than any recording that is read (a week) would only allocate padding: refused as a mistake.
+MAX_WINDOW_EPOCHS = 7 * 24 * 120
+
 __all__ = [
     "InputContract",
     "OURS",
@@ -79,8 +82,9 @@ class InputContract:
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"input contract: {name} must be one of {', '.join(allowed)}, "
                                   f"got {getattr(self, name)!r}")  # fmt: skip
-        if self.window_epochs is not None and self.window_epochs < 1:
-            raise ConfigError(f"input contract: window_epochs must be >= 1 or null, got {self.window_epochs}")
+        if self.window_epochs is not None and not 1 <= self.window_epochs <= MAX_WINDOW_EPOCHS:
+            raise ConfigError(f"input contract: window_epochs must be 1 to {MAX_WINDOW_EPOCHS} (a week) or null, got "
+                              f"{self.window_epochs}")  # fmt: skip
         if self.overlap_epochs < 0 or (self.window_epochs is not None and self.overlap_epochs >= self.window_epochs):
             raise ConfigError(f"input contract: overlap_epochs must be >= 0 and smaller than the window, got "
                               f"{self.overlap_epochs} (window {self.window_epochs})")  # fmt: skip

@@ -95,6 +95,10 @@ def test_folders_are_searched_and_wfdb_companions_are_not_inputs(tmp_path, capsy
         (["--formats", "csv,pdf"], "unknown output formats pdf"),
         (["--contract", "speed=fast"], "--contract takes FIELD=VALUE"),
         (["--contract", "resample=cubic"], "resample must be one of soxr, linear"),
+        (["--formats", ""], "no output format asked for; give one or more of csv, json"),
+        (["--formats", ","], "no output format asked for"),
+        # a window no recording fills would only allocate padding (this one: 93 GB)
+        (["--contract", "window_epochs=99999999999"], "window_epochs must be 1 to 20160 (a week) or null"),
     ],
 )
 def test_environment_and_option_problems_are_one_line_errors(tmp_path, capsys, model, recording, args, message):

@@ -148,12 +148,14 @@ def bids_name(name: str, suffix: str) -> str:
 
 
 def check_formats(formats) -> None:
-    """Every requested output format is one we write (``FORMATS``), else a ConfigError naming the others."""
+    """At least one format, each one we write (``FORMATS``), else a ConfigError naming them."""
+    from wav2sleep.errors import ConfigError
+
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        from wav2sleep.errors import ConfigError
-
         raise ConfigError(f"unknown output formats {', '.join(unknown)}; known: {', '.join(FORMATS)}")
+    if not formats:
+        raise ConfigError(f"no output format asked for; give one or more of {', '.join(FORMATS)}")
 
 
 def write_outputs(hypnogram: Hypnogram, out_dir: str | Path, name: str, formats=FORMATS,
