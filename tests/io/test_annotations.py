@@ -137,6 +137,13 @@ def test_wsc_stg_and_allscore(tmp_path):
     allscore.write_text("23:59:00.000\tSTAGE - W\n")
     with pytest.raises(InputFileError, match="START RECORDING"):
         read_wsc_allscore(allscore)
+    # damaged lines are named, not "IndexError" or "can't compare offset-naive and offset-aware datetimes"
+    allscore.write_text("23:59:00.000\tSTART RECORDING\n\n23:59:00.000\tSTAGE W\n")
+    with pytest.raises(InputFileError, match=r"\[line 3\]: stage event without its stage; expected STAGE - W"):
+        read_wsc_allscore(allscore)
+    allscore.write_text("23:59:00.000\tSTART RECORDING\n23:59:00+01:00\tSTAGE - W\n")
+    with pytest.raises(InputFileError, match=r"\[line 2\]: clock time with a UTC offset.*'23:59:00\+01:00'"):
+        read_wsc_allscore(allscore)
 
 
 def test_hypnogram_csv(tmp_path):

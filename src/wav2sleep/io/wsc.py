@@ -18,11 +18,16 @@ __all__ = ["read_wsc_stg", "read_wsc_allscore"]
 ALLSCORE_STAGES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4, "REM": 4, "NO STAGE": UNSCORED, "MVT": UNSCORED}
 
 
-def _lines(path: Path, encoding: str = "utf-8") -> list[str]:
-    lines = [line for line in text_lines(path, "WSC scoring", encoding) if line.strip()]
+def _numbered_lines(path: Path, encoding: str = "utf-8") -> list[tuple[int, str]]:
+    """The lines that are not blank, with their numbers (from 1)."""
+    lines = [(n, line) for n, line in enumerate(text_lines(path, "WSC scoring", encoding), 1) if line.strip()]
     if not lines:
         raise InputFileError(path, "empty file", expected="WSC scoring", found="0 lines")
     return lines
+
+
+def _lines(path: Path, encoding: str = "utf-8") -> list[str]:
+    return [line for _, line in _numbered_lines(path, encoding)]
 
 
 def _log_start(log: Path, warnings: list[str]) -> time | None:
@@ -71,18 +76,25 @@ def read_wsc_allscore(path: str | Path) -> StageEvents:
     rows: list[tuple[datetime, str]] = []
     day = datetime(2000, 1, 1)
     previous = None
-    for line in _lines(path, "latin-1"):
+    for number, line in _numbered_lines(path, "latin-1"):
         stamp, _, text = line.partition("\t")
         try:
             clock = time.fromisoformat(stamp.strip())
         except ValueError:
             continue
+        text = text.strip().upper()
+        if clock.tzinfo is not None:  # the scoring's clock is the recorder's local time, never an offset
+            raise InputFileError(path, "clock time with a UTC offset", field=f"line {number}", expected="HH:MM:SS",
+                                 found=repr(stamp.strip()))  # fmt: skip
+        if text.startswith("STAGE") and "-" not in text:
+            raise InputFileError(path, "stage event without its stage", field=f"line {number}",
+                                 expected="STAGE - W, N1, N2, N3, R ...", found=repr(text))  # fmt: skip
         moment = datetime.combine(day.date(), clock)
         if previous is not None and moment < previous:  # past midnight
             day += timedelta(days=1)
             moment += timedelta(days=1)
         previous = moment
-        rows.append((moment, text.strip().upper()))
+        rows.append((moment, text))
     starts = [t for t, text in rows if text == "START RECORDING"]
     if len(starts) != 1:
         raise InputFileError(path, "need exactly one START RECORDING line", found=str(len(starts)))
