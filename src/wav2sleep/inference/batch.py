@@ -10,6 +10,7 @@ from pathlib import Path
 from wav2sleep.errors import ConfigError
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.hypnogram_csv import is_hypnogram_table
+from wav2sleep.io.original_predictions import is_original_predictions
 from wav2sleep.io.paths import not_a_file
 from wav2sleep.io.recording import READERS, found_as_recording
 from wav2sleep.io.wfdb_header import multi_segment_parts
@@ -21,11 +22,12 @@ OUR_OUTPUTS = (".hypnogram.csv", ".annotations.edf", "_events.tsv")
 
 
 def _is_recording(path: Path) -> bool:
-    """A recording by name, not one of our outputs, and not a scorer's hypnogram (an EDF+ file of annotations only, a
-    CSV with a stage column and no time column)."""
+    """A recording by name, not one of our outputs, and not a hypnogram (an EDF+ file of annotations only, a CSV
+    with a stage column and no time column, the original wav2sleep's predictions)."""
     name = path.name.lower()
     return (found_as_recording(path) and not name.endswith(OUR_OUTPUTS) and not name.startswith(".")
-            and not is_scoring_file(path) and not is_hypnogram_table(path))  # fmt: skip
+            and not is_scoring_file(path) and not is_hypnogram_table(path)
+            and not is_original_predictions(path))  # fmt: skip
 
 
 def _from_folder(folder: Path) -> list[Path]:

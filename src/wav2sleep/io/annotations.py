@@ -4,8 +4,9 @@ Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``)
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
 stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), a hypnogram JSON (ours, or a Fitbit
-sleep log), EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal), and the stage
-column of a table of samples (``*.csv``, ``*.parquet``: DREAMT's stage on every row beside the signals).
+sleep log), EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal), the stage
+column of a table of samples (``*.csv``, ``*.parquet``: DREAMT's stage on every row beside the signals), and the
+original wav2sleep's predictions (``*.preds.csv``, or a CSV with its header), a model's output to compare with.
 ``read_annotation`` picks the reader from the format (or the file name) and, like ``read_recording``, lets only
 ``InputFileError`` out, naming the file. ``scoring_beside`` finds the scoring of a recording by name, for
 ingestion and ``stage --reference auto``.
@@ -24,6 +25,7 @@ from wav2sleep.io.edf_annotations import read_edf_stages
 from wav2sleep.io.hypnogram_csv import is_stage_list, names_stages, read_hypnogram_csv
 from wav2sleep.io.hypnogram_json import read_hypnogram_json
 from wav2sleep.io.nsrr_xml import read_nsrr_xml
+from wav2sleep.io.original_predictions import is_original_predictions, read_original_predictions
 from wav2sleep.io.paths import require_file
 from wav2sleep.io.recording import guard_reader
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
@@ -35,7 +37,8 @@ from wav2sleep.io.wfdb_annotations import read_wfdb_stages
 from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
-           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ANNOTATION_READERS",
+           "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ORIGINAL_PREDICTIONS",
+           "ANNOTATION_READERS",
            "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
@@ -50,14 +53,17 @@ UCD_STAGE = "ucd-stage"
 DREAMS_TXT = "dreams-txt"
 HYPNOGRAM_JSON = "hypnogram-json"
 TABLE_STAGES = "table-stages"
+ORIGINAL_PREDICTIONS = "original-predictions"
 ANNOTATION_READERS = {NSRR_XML: read_nsrr_xml, WSC_STG: read_wsc_stg, WSC_ALLSCORE: read_wsc_allscore,
                       HYPNOGRAM_CSV: read_hypnogram_csv, SLPDB_AN: read_slpdb_annotations,
                       EDF_ANNOTATIONS: read_edf_stages, WFDB_ANNOTATIONS: read_wfdb_stages, CAP_TXT: read_cap_txt,
                       UCD_STAGE: read_ucd_stages, DREAMS_TXT: read_dreams_txt,
-                      HYPNOGRAM_JSON: read_hypnogram_json, TABLE_STAGES: read_table_stages}  # fmt: skip
+                      HYPNOGRAM_JSON: read_hypnogram_json, TABLE_STAGES: read_table_stages,
+                      ORIGINAL_PREDICTIONS: read_original_predictions}  # fmt: skip
 # ".txt" alone: by content (_text_format).
 _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt", UCD_STAGE), (".txt", None),
-            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".csv", HYPNOGRAM_CSV),
+            (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".preds.csv", ORIGINAL_PREDICTIONS),
+            (".csv", HYPNOGRAM_CSV),
             (".tsv", HYPNOGRAM_CSV), (".json", HYPNOGRAM_JSON), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS),
             (".arousal", WFDB_ANNOTATIONS), (".parquet", TABLE_STAGES))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
@@ -78,6 +84,8 @@ def annotation_format(path: str | Path) -> str:
     name = Path(path).name.lower()
     for ending, fmt in _ENDINGS:
         if name.endswith(ending):
+            if fmt == HYPNOGRAM_CSV and is_original_predictions(path):  # renamed from X.preds.csv
+                return ORIGINAL_PREDICTIONS
             if fmt == HYPNOGRAM_CSV and has_stage_column(path):  # signals with a stage on every row (DREAMT)
                 return TABLE_STAGES
             return fmt or _text_format(path)

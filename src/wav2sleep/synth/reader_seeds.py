@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -190,6 +190,13 @@ def _allscore(folder: Path) -> Path:
 def _hypnogram_csv(folder: Path) -> Path:
     (folder / "seed.hypnogram.csv").write_text("stage\nW\nN1\nN2\nN3\nREM\n?\nN2\n")
     return folder / "seed.hypnogram.csv"
+
+
+def _original_preds(folder: Path) -> Path:
+    """The original wav2sleep's predictions as its ``predict.py`` writes them (pandas, right edges as clock times)."""
+    rows = "".join(f"{START + timedelta(seconds=30 * k)},{k % 4},{k % 5}\n" for k in range(1, 9))
+    (folder / "seed.preds.csv").write_text("Timestamp,Pred,Stage\n" + rows)
+    return folder / "seed.preds.csv"
 
 
 def _profusion_xml(folder: Path) -> Path:
@@ -420,6 +427,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("wsc-allscore", _allscore, _read_annotation),
         ReaderCase("hypnogram-csv", _hypnogram_csv, _read_annotation),
         ReaderCase("hypnogram-csv-events", _hypnogram_events_csv, _read_annotation),
+        ReaderCase("original-preds", _original_preds, _read_annotation),
         ReaderCase("slpdb-an", _an, _read_annotation),
         ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
         ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
