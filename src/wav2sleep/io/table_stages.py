@@ -16,6 +16,8 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.hypnogram_csv import names_stages
+from wav2sleep.io.original_parquet import is_original_parquet
+from wav2sleep.io.original_parquet import read_stages as read_original_stages
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.tabular import is_time_column, row_place, table_columns, time_axis
 from wav2sleep.io.text import header_names
@@ -53,6 +55,8 @@ def has_stage_column(path: str | Path) -> bool:
     path = Path(path)
     if path.suffix.lower() not in TABLE_SUFFIXES:
         return False
+    if is_original_parquet(path):
+        return True
     try:
         return _stage_column(_column_names(path)) is not None
     except Exception:  # noqa: BLE001 - unreadable here is "no": the recording reader names what is wrong with it
@@ -85,6 +89,8 @@ def _code(text: str) -> int | None:
 
 def read_table_stages(path: str | Path) -> StageEvents:
     path = Path(path)
+    if is_original_parquet(path):
+        return read_original_stages(path)
     columns = table_columns(path)
     name = _stage_column(list(columns))
     if name is None:

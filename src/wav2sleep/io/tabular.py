@@ -2,7 +2,7 @@
 
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)`` or ``time_ms``,
-  scales it): seconds from the start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one
+  scales it; or the unnamed index a pandas table is written with, unless it only counts rows): seconds from the start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one
   is the recording start; Unix time stamps give it in UTC). The sampling rate is taken from the time column (it must
   be finite and regular between gaps; a step over 1.5 usual ones is a gap, kept as missing samples like an EDF+D
   gap, at most 24 h and 10x the recorded time in all); a table without one is refused, since its rate would be
@@ -18,6 +18,8 @@
   It is put on the IBI grid like a ``.rr`` file (intervals outside 0.3-2 s dropped, long gaps filled and reported).
 - An Empatica E4 export (``BVP.csv``, ``IBI.csv`` ...: no header row; ``wav2sleep.io.empatica``) reads as the table
   it stands for: a time column of Unix time stamps and its channels, ``IBI.csv`` as a beat list.
+- A night as the original wav2sleep's preprocessing stores it (parquet, signals on a union of grids, its ``Stage``):
+  ``wav2sleep.io.original_parquet``.
 - ``.npz``: one array per channel and the rate as ``fs`` (shared) or ``fs_<channel>`` (per channel).
 - ``.npy``: a single channel; its rate must come from a sidecar ``<name>.json`` ``{"fs": ..., "label": ...}``.
 Non-finite values are kept (QC flags and zeroes them later).
@@ -38,6 +40,8 @@ import numpy as np
 from wav2sleep.dsp import TIME_UNITS, scale_units
 from wav2sleep.errors import InputFileError
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
+from wav2sleep.io import original_parquet
+from wav2sleep.io.original_parquet import is_original_parquet
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gaps, wanted_channels
 from wav2sleep.io.text import field_separator, header_names
 from wav2sleep.signals import is_alias
@@ -60,6 +64,7 @@ TIME_COLUMN_UNITS = {**TIME_UNITS, "min": 60.0, "minutes": 60.0, "h": 3600.0, "h
 UNIX_SECONDS = (1e9, 4.1e9)  # Unix time stamps of 2001-09-09 to 2099-12-03, in seconds
 UNIX_UNITS = {1.0: "s", 1e-3: "ms", 1e-6: "µs", 1e-9: "ns"}
 GAP_STEPS = 1.5  # a step over 1.5 usual ones is a gap (dropped samples), not jitter
+PANDAS_INDEX_NAMES = ("", "Unnamed: 0", "__index_level_0__")
 _UTC_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)\s*$")
 
 
@@ -103,7 +108,21 @@ def table_columns(path: Path) -> dict[str, np.ndarray]:
     except Exception as exc:  # pyarrow raises several types for malformed files
         # One line: pyarrow quotes the offending rows, line breaks and all.
         raise InputFileError(path, f"unreadable table ({' '.join(str(exc)[:300].split())})") from exc
-    return {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+    return _pandas_index_as_time(
+        {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
+    )
+
+
+def _pandas_index_as_time(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A table pandas wrote with an unnamed index (``df.to_csv()``'s first column without a name, ``Unnamed: 0`` once
+    read and written again, parquet's ``__index_level_0__``): row numbers (0, 1, 2 ... as integers) are dropped, any
+    other index (time stamps, seconds) is the time column unless the table names one."""
+    times = None
+    for name in [c for c in columns if c.strip() in PANDAS_INDEX_NAMES]:  # two after a round trip through pandas
+        index = columns.pop(name)
+        if not (np.issubdtype(index.dtype, np.integer) and np.array_equal(index, np.arange(index.size))):
+            times = index if times is None else times
+    return columns if times is None or _time_column(columns) is not None else {"time": times, **columns}
 
 
 def is_sample_table(path: str | Path) -> bool:
@@ -504,6 +523,8 @@ def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
 def channel_labels(path: str | Path) -> list[str]:
     path = Path(path)
     suffix = path.suffix.lower()
+    if is_original_parquet(path):
+        return original_parquet.channel_labels(path)
     if suffix == ".npz":
         with np.load(path) as data:
             return [k for k in data.files if not k.startswith("fs")]
@@ -548,6 +569,8 @@ def _rate(path: Path, value, field: str) -> float:
 def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
     suffix = path.suffix.lower()
+    if is_original_parquet(path):
+        return original_parquet.read(path, labels)
     notes: list[str] = []
     units: dict[str, str] = {}
     grid = None

@@ -373,6 +373,20 @@ def _parquet(folder: Path) -> Path:
     return folder / "seed.parquet"
 
 
+def _original_parquet(folder: Path) -> Path:
+    """Two epochs in the original wav2sleep's preprocessed layout: THX on k * 30 / 256 s within the union index of
+    the ECG grid, k * 30 / 1024 s, and Stage at each epoch's right edge."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = np.arange(1, 2 * 1024 + 1) * 30 / 1024
+    on_thx, on_stage = np.arange(t.size) % 4 == 3, np.arange(t.size) % 1024 == 1023
+    table = {"ECG": np.sin(t), "THX": np.where(on_thx, np.cos(t), np.nan), "Stage": np.where(on_stage, 2.0, np.nan),
+             "__index_level_0__": t}  # fmt: skip
+    pq.write_table(pa.table(table), folder / "seed.parquet")
+    return folder / "seed.parquet"
+
+
 def _npz(folder: Path) -> Path:
     np.savez(folder / "seed.npz", ECG=np.sin(np.arange(960) / 16), fs=16.0)
     return folder / "seed.npz"
@@ -416,6 +430,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("csv", _csv, _read_recording),
         ReaderCase("csv-beats", _csv_beats, _read_recording),
         ReaderCase("parquet", _parquet, _read_recording),
+        ReaderCase("original-parquet", _original_parquet, _read_recording),
         ReaderCase("empatica-bvp", _empatica_bvp, _read_recording),
         ReaderCase("empatica-ibi", _empatica_ibi, _read_recording),
         ReaderCase("dreamt-stages", _dreamt, _read_annotation),
