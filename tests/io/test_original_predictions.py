@@ -13,6 +13,7 @@ from wav2sleep.cli.main import main
 from wav2sleep.errors import InputFileError
 from wav2sleep.inference.batch import find_recordings
 from wav2sleep.io.annotations import ORIGINAL_PREDICTIONS, annotation_format, read_annotation
+from wav2sleep.io.table_stages import has_stage_column
 from wav2sleep.stages import LIGHT
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
@@ -60,9 +61,10 @@ def test_a_class_4_means_the_5_aasm_stages_and_bad_rows_are_named(tmp_path):
 
 
 def test_a_folder_search_does_not_take_the_originals_predictions_for_a_recording(tmp_path):
-    write_preds(tmp_path / "night.preds.csv", [0, 1])
+    write_preds(tmp_path / "night.preds.csv", [0, 1], stage=[0, 2])
     write_preds(tmp_path / "renamed.csv", [0, 1])
     assert find_recordings([tmp_path])[0] == []
+    assert not has_stage_column(tmp_path / "night.preds.csv")  # nor a table of samples with its scoring (ingestion)
 
 
 def test_staging_the_golden_edf_agrees_with_the_originals_predictions_for_it(tmp_path, capsys):

@@ -18,6 +18,7 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.io.hypnogram_csv import names_stages
 from wav2sleep.io.original_parquet import is_original_parquet
 from wav2sleep.io.original_parquet import read_stages as read_original_stages
+from wav2sleep.io.original_predictions import is_original_predictions
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.tabular import is_time_column, row_place, table_columns, time_axis
 from wav2sleep.io.text import header_names
@@ -57,6 +58,8 @@ def has_stage_column(path: str | Path) -> bool:
         return False
     if is_original_parquet(path):
         return True
+    if is_original_predictions(path):  # Timestamp, Pred, Stage: a model's output, not signals
+        return False
     try:
         return _stage_column(_column_names(path)) is not None
     except Exception:  # noqa: BLE001 - unreadable here is "no": the recording reader names what is wrong with it

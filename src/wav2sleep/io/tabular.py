@@ -2,8 +2,9 @@
 
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)`` or ``time_ms``,
-  scales it; or the unnamed index a pandas table is written with, unless it only counts rows): seconds from the start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one
-  is the recording start; Unix time stamps give it in UTC). The sampling rate is taken from the time column (it must
+  scales it; or the unnamed index a pandas table is written with, unless it only counts rows): seconds from the
+  start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one is the recording start; Unix
+  time stamps give it in UTC). The sampling rate is taken from the time column (it must
   be finite and regular between gaps; a step over 1.5 usual ones is a gap, kept as missing samples like an EDF+D
   gap, at most 24 h and 10x the recorded time in all); a table without one is refused, since its rate would be
   unknown.
