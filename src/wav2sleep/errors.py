@@ -72,3 +72,12 @@ def in_one_line(exc: BaseException, limit: int = 200) -> str:
         cut = first[:limit].rfind(". ")
         first, rest = first[: cut + 1 if cut > 0 else limit], [first]
     return f"{type(exc).__name__}{': ' + first if first else ''}{' ...' if rest else ''}"
+
+
+def utf8_safe(text: str) -> str:
+    """``text`` that UTF-8 can encode, for files, tables and plots: the bytes of a file name that are not UTF-8 (which
+    Python holds as surrogates, ``os.fsdecode``) written as ``\\xff``, so the name stays unique and readable."""
+    try:
+        return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name's byte gives
+        return text.encode("utf-8", errors="backslashreplace").decode("utf-8")

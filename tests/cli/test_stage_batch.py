@@ -195,3 +195,21 @@ def test_a_pipe_and_a_device_among_the_inputs_fail_alone(tmp_path, capsys, model
     assert (
         "pipe.edf: a named pipe (FIFO), not a file" in stderr and "zeros.edf: a character device, not a file" in stderr
     )
+
+
+def test_file_names_that_are_not_utf8_or_hold_a_newline_stage_and_the_batch_pages_are_written(tmp_path, capsys,
+                                                                                              model, recording):  # fmt: skip
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    odd = [folder / os.fsdecode(b"nuit\xff\xfe.edf"), folder / "new\nline.edf", folder / "été.edf"]
+    for path in odd:
+        shutil.copy(recording, path)
+    out = tmp_path / "out"
+    code, stdout, stderr = _run(capsys, folder, "--model", model, "--out", out, "--formats", "json,csv,png,html")
+    assert code == 0 and "3 staged, 0 failed" in stdout  # matplotlib refused the title, the index page its encoding
+    assert (out / os.fsdecode(b"nuit\xff\xfe.report.html")).is_file()
+    table = (out / "cohort.csv").read_bytes().decode("utf-8")  # UTF-8 throughout: the odd bytes written as \\xff
+    assert "nuit\\xff\\xfe.edf" in table and "été.edf" in table
+    assert "nuit\\xff\\xfe.edf" in (out / os.fsdecode(b"nuit\xff\xfe.report.html")).read_text(encoding="utf-8")

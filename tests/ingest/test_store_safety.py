@@ -138,3 +138,16 @@ def test_the_ingest_exit_status_is_non_zero_when_a_night_failed(folder, tmp_path
     assert main(["ingest", str(folder), "--out", str(tmp_path / "store"), "--quiet"]) == 1
     captured = capsys.readouterr()
     assert "wav2sleep ingest: failed broken:" in captured.err and "1 ok" in captured.out
+
+
+def test_a_file_name_that_is_not_utf8_ingests_under_a_session_id_the_manifest_can_hold(tmp_path):
+    src = tmp_path / "recs"
+    src.mkdir()
+    for stem in (os.fsdecode(b"nuit\xff\xfe"), "good"):
+        _recording(src / f"{stem}.edf")
+        (src / f"{stem}.hypnogram.csv").write_text("stage\n" + "W\n" * 4)
+    summary = ingest_folder(src, tmp_path / "store", workers=1, progress=False)
+    assert summary.ok == 2  # was UnicodeEncodeError: surrogates not allowed, for the whole run
+    manifest = read_manifest(tmp_path / "store")
+    assert sorted(row["session"] for row in manifest) == ["good", "nuit\\xff\\xfe"]
+    assert (tmp_path / "store" / "recs" / "nuit\\xff\\xfe.parquet").is_file()

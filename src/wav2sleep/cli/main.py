@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import io
 import logging
 import pkgutil
 import sys
@@ -76,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
     """Run the command line ``argv``; ``own_process``: this process is the command's own (``console``), so its
     main module can be started again in helper processes (``inference.prefetch``) without side effects."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 is printed escaped, never a crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     # Hydra-style overrides (key=value) pass through to `train` untouched.
     args, extra = parser.parse_known_args(argv)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from wav2sleep.contract import InputContract
+from wav2sleep.errors import utf8_safe
 from wav2sleep.hypnogram import Hypnogram, describe_statistic
 from wav2sleep.inference.timing import PhaseTimer
 from wav2sleep.plotting import pyplot, save_figure
@@ -16,6 +17,11 @@ from wav2sleep.store import write_text_atomic
 __all__ = ["plot_night", "write_report", "write_outputs", "FORMATS"]
 
 FORMATS = ("csv", "json", "tsv", "bids", "edf", "png", "html")
+
+
+def _source_name(hypnogram: Hypnogram) -> str:
+    """The recording's file name for titles (bytes of it that are not UTF-8 as ``\\xff``, which fonts can draw)."""
+    return utf8_safe(Path(hypnogram.metadata.get("source", "")).name)
 
 
 def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
@@ -53,7 +59,7 @@ def plot_night(hypnogram: Hypnogram, path: str | Path) -> Path:
         ax[name].set_xlabel("")
     hypnogram.time_axis(ax[tracks[-1]])
     start = f" from {hypnogram.start:%Y-%m-%d %H:%M}" if hypnogram.start else ""
-    ax["hypnogram"].set_title(f"{Path(hypnogram.metadata.get('source', '')).name}{start}", fontsize=9)
+    ax["hypnogram"].set_title(f"{_source_name(hypnogram)}{start}", fontsize=9)
     return save_figure(fig, path)
 
 
@@ -120,7 +126,7 @@ def write_report(hypnogram: Hypnogram, path: str | Path, figure: Path) -> Path:
               f"{'; preprocessing: ' + html.escape(InputContract.from_dict(contract).describe()) if contract else ''}).")  # fmt: skip
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>wav2sleep report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td{{padding:0 1em}}</style></head><body>
-<h1>Sleep report: {html.escape(Path(hypnogram.metadata.get("source", "")).name)}</h1>
+<h1>Sleep report: {html.escape(_source_name(hypnogram))}</h1>
 <p id="header">{header} Automatic staging: review before clinical use.</p>
 <img alt="hypnogram and hypnodensity" style="width:100%" src="data:image/png;base64,{image}">
 <h2>Statistics</h2><p>Minutes unless marked %; definitions in the wav2sleep docs (docs/statistics.md).</p>

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wav2sleep.corpora import NightSource
+from wav2sleep.errors import utf8_safe
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, TABLE_STAGES, embedded_scoring, scoring_beside
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.recording import found_as_recording
@@ -58,5 +59,6 @@ def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
             continue
         annotation, fmt = _annotation(path)
         session = str(path.relative_to(folder).with_suffix("")).replace("/", "__")
+        session = utf8_safe(session)  # a name's bytes that are not UTF-8 as \xff: the store's tables can hold it
         nights.append(NightSource(dataset, session, session, "", path, annotation, fmt))
     return nights

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from wav2sleep.errors import ConfigError, utf8_safe
+
 __all__ = [
     "atomic_path",
     "write_bytes_atomic",
@@ -58,8 +60,6 @@ def remove_stale_temporaries(folder: str | os.PathLike[str]) -> int:
 
 def check_writable(folder: str | os.PathLike[str]) -> Path:
     """Create ``folder`` if needed and check that a file can be written there; a one-line error otherwise."""
-    from wav2sleep.errors import ConfigError
-
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -82,4 +82,5 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> None:
 
 
 def write_text_atomic(target: str | os.PathLike[str], text: str) -> None:
-    write_bytes_atomic(target, text.encode("utf-8"))
+    """``text`` as UTF-8 (the bytes of a file name that are not UTF-8, as ``\\xff``: ``errors.utf8_safe``)."""
+    write_bytes_atomic(target, utf8_safe(text).encode("utf-8"))

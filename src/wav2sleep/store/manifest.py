@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wav2sleep.errors import ConfigError
+from wav2sleep.errors import ConfigError, utf8_safe
 from wav2sleep.store.atomic import atomic_path
 
 __all__ = ["MANIFEST_FILE", "STATUS_DIR", "COLUMNS", "write_manifest", "read_manifest", "require_store"]
@@ -40,7 +40,9 @@ def write_manifest(root: str | Path) -> Path:
     """Rebuild ``ROOT/manifest.parquet`` from the status records (atomically)."""
     root = Path(root)
     rows = _records(root)
-    table = pa.table({c: pa.array([r.get(c) for r in rows], t) for c, t in COLUMNS.items()})
+    # Paths and messages may hold a file name's bytes that are not UTF-8, which a parquet string cannot.
+    cells = {c: [utf8_safe(v) if isinstance(v, str) else v for v in (r.get(c) for r in rows)] for c in COLUMNS}
+    table = pa.table({c: pa.array(cells[c], t) for c, t in COLUMNS.items()})
     path = root / MANIFEST_FILE
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
