@@ -318,3 +318,49 @@ def test_a_polar_ecg_export_is_an_ecg_in_uv_and_its_other_time_columns_are_not_c
     assert rec.start == phone and rec.warnings == ["clock times from column 'Phone timestamp', its first value "
                                                    "('timestamp [ms]' gives the rate)"]  # fmt: skip
     np.testing.assert_array_equal(rec.channels["ecg"].data, ecg.astype(np.float32))
+
+
+def _clock_table(path, start: datetime, form: str, seconds: int = 120, rate: int = 64):
+    stamps = [(start + timedelta(seconds=k / rate)).strftime(form)[:-3] for k in range(seconds * rate)]
+    path.write_text("time,ECG\n" + "".join(f"{s},{np.sin(k / 9):.4f}\n" for k, s in enumerate(stamps)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("form", "start", "note"),
+    [
+        ("%H:%M:%S.%f", None, "has no date: the recording starts at 23:59:00 on an unknown day"),  # over midnight
+        ("%Y/%m/%d %H:%M:%S.%f", datetime(2021, 3, 4, 23, 59), None),
+        ("%d.%m.%Y %H:%M:%S.%f", datetime(2021, 3, 4, 23, 59), None),
+        ("%m/%d/%Y %H:%M:%S.%f", datetime(2021, 3, 4, 23, 59), "dates read as m/d/Y"),  # the day changes at midnight
+        ("%d/%m/%Y %H:%M:%S.%f", datetime(2021, 3, 4, 23, 59), "dates read as d/m/Y"),
+    ],
+)
+def test_clock_times_as_devices_and_spreadsheets_write_them(tmp_path, form, start, note):
+    recording = read_recording(_clock_table(tmp_path / "x.csv", datetime(2021, 3, 4, 23, 59), form))
+    assert recording.start == start and recording.channels["ECG"].rate_hz == pytest.approx(64)
+    assert recording.duration_s == pytest.approx(120)  # no jump back at midnight
+    assert (note is None and not recording.warnings) or any(note in w for w in recording.warnings)
+
+
+def test_clock_dates_that_cannot_tell_day_from_month_leave_the_day_unknown_and_bad_ones_are_named(tmp_path):
+    recording = read_recording(_clock_table(tmp_path / "x.csv", datetime(2021, 3, 4, 22, 0), "%d/%m/%Y %H:%M:%S.%f"))
+    assert recording.start is None and "whether the day or the month comes first" in recording.warnings[0]
+    (tmp_path / "bad.csv").write_text("time,ECG\n23:59:00.000,1\n23:59:00.500,2\n23:59:01.0x0,3\n")
+    with pytest.raises(InputFileError, match=r"bad.csv \[time, line 4\]: unreadable clock time; expected times like "
+                       r"'23:59:00.000'; found '23:59:01.0x0'"):  # fmt: skip
+        read_recording(tmp_path / "bad.csv")
+    (tmp_path / "words.csv").write_text("time,ECG\nMar 4 2021 23:59:00,1\nMar 4 2021 23:59:01,2\n")
+    with pytest.raises(InputFileError, match=r"\[time, line 2\]: unreadable clock time; expected ISO date-times, or a "
+                       r"time of day"):  # fmt: skip
+        read_recording(tmp_path / "words.csv")
+
+
+def test_times_of_day_that_pyarrow_types_as_times_read_like_clock_text(tmp_path):
+    (tmp_path / "x.csv").write_text("time,ECG\n23:59:59,1\n00:00:00,2\n00:00:01,3\n00:00:02,4\n")  # inferred time32
+    times = [(datetime(2000, 1, 1, 23, 59, 59) + timedelta(seconds=k / 4)).time() for k in range(40)]
+    pq.write_table(pa.table({"time": times, "ECG": np.arange(40.0)}), tmp_path / "x.parquet")  # time64
+    for name, rate, seconds in (("x.csv", 1, 4), ("x.parquet", 4, 10)):
+        recording = read_recording(tmp_path / name)
+        assert recording.channels["ECG"].rate_hz == rate and recording.duration_s == seconds
+        assert "starts at 23:59:59 on an unknown day" in recording.warnings[0]

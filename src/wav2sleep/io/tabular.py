@@ -4,7 +4,7 @@
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)`` or ``time_ms``,
   scales it; or the unnamed index a pandas table is written with, unless it only counts rows): seconds from the
   start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one is the recording start; Unix
-  time stamps give it in UTC). The sampling rate is taken from the time column (it must
+  time stamps give it in UTC), or as devices and spreadsheets write them (``_spreadsheet_clock``). The sampling rate is taken from the time column (it must
   be finite and regular between gaps; a step over 1.5 usual ones is a gap, kept as missing samples like an EDF+D
   gap, at most 24 h and 10x the recorded time in all); a table without one is refused, since its rate would be
   unknown.
@@ -109,9 +109,17 @@ def table_columns(path: Path) -> dict[str, np.ndarray]:
     except Exception as exc:  # pyarrow raises several types for malformed files
         # One line: pyarrow quotes the offending rows, line breaks and all.
         raise InputFileError(path, f"unreadable table ({' '.join(str(exc)[:300].split())})") from exc
-    return _pandas_index_as_time(
-        {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
-    )
+    return _pandas_index_as_time({name: _numpy(table.column(name)) for name in table.column_names})
+
+
+def _numpy(column) -> np.ndarray:
+    """A table column as NumPy; times of day (which pyarrow infers for ``23:59:59`` in a CSV) as their text, read
+    like other clock times by ``_spreadsheet_clock``."""
+    import pyarrow as pa
+
+    if pa.types.is_time(column.type):
+        column = column.cast(pa.string())
+    return column.to_numpy(zero_copy_only=False)
 
 
 def _pandas_index_as_time(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -225,6 +233,65 @@ def _unix_scale(first: float, unit_given: bool) -> float | None:
     return None
 
 
+def _date_order(path: Path, name: str, values: np.ndarray) -> str | None:
+    """``d`` or ``m``: which field comes first in dates such as ``03/04/2021``, from the column (a field over 12, or
+    the one that changes over midnight, is the day); None when the column cannot tell."""
+    import pandas as pd
+
+    fields = pd.Series(values).str.extract(r"^\s*(\d{1,2})/(\d{1,2})/").astype(float).to_numpy()
+    first, second = fields[:, 0], fields[:, 1]
+    if np.nanmax(first) > 12 or (first[0] != first[-1] and second[0] == second[-1]):
+        return "d"
+    if np.nanmax(second) > 12 or (second[0] != second[-1] and first[0] == first[-1]):
+        return "m"
+    return None
+
+
+def _spreadsheet_clock(path: Path, name: str, values: np.ndarray) -> tuple[np.ndarray, datetime | None, str | None]:
+    """A time column of clock times as devices and spreadsheets write them, not ISO: a time of day alone
+    (``23:50:00.125``, rolling over at midnight; the day unknown), or a date ``2021/03/04``, ``04.03.2021``, or
+    ``03/04/2021`` (day or month first, as the column shows) and a time. Seconds from the first, the start when the
+    date is known, and a note where the column had to be interpreted."""
+    import pandas as pd
+
+    first = values[0].strip()
+    shape = re.fullmatch(r"(?:(\d{4})([/.])\d{1,2}\2\d{1,2}|\d{1,2}([/.])\d{1,2}\3\d{4})?([ T]?)(\d{1,2}:\d{2})(:\d{2})?"
+                         r"(\.\d+)?", first)  # fmt: skip
+    if shape is None:
+        raise InputFileError(path, "unreadable clock time", field=f"{name}, {row_place(path, 0)}",
+                             expected="ISO date-times, or a time of day, or a date as 2021/03/04, 04.03.2021 or "
+                             "03/04/2021 and a time", found=repr(first[:40]))  # fmt: skip
+    year_first, year_sep, other_sep, gap, _, seconds, fraction = shape.groups()
+    time_format = "%H:%M" + (":%S" if seconds else "") + (".%f" if fraction else "")
+    order = "d"
+    if year_first:
+        date_format = f"%Y{year_sep}%m{year_sep}%d"
+    elif other_sep == ".":  # dotted dates are day first
+        date_format = "%d.%m.%Y"
+    elif other_sep == "/":
+        order = _date_order(path, name, values)
+        date_format = "%m/%d/%Y" if order == "m" else "%d/%m/%Y"
+    else:
+        date_format = ""
+    text = pd.Series(values).str.strip()
+    clock = pd.to_datetime(text, format=date_format + gap + time_format, errors="coerce").to_numpy()
+    unread = np.flatnonzero(np.isnat(clock))
+    if unread.size:
+        raise InputFileError(path, "unreadable clock time", field=f"{name}, {row_place(path, int(unread[0]))}",
+                             expected=f"times like {first!r}", found=repr(str(values[unread[0]])[:40]))  # fmt: skip
+    t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
+    when = pd.Timestamp(clock[0]).to_pydatetime()
+    if date_format and order is not None:
+        return (
+            t,
+            when,
+            f"dates read as {date_format.replace('%', '')} (as the column shows)" if other_sep == "/" else None,
+        )
+    t += 86400.0 * np.r_[0, np.cumsum(np.diff(t) < -43200)]  # a time of day alone rolls over at midnight
+    unknown = "dates that do not say whether the day or the month comes first" if date_format else "no date"
+    return t, None, f"time column {name!r} has {unknown}: the recording starts at {when:%H:%M:%S} on an unknown day"
+
+
 def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime | None, list[str]]:
     """A time column as seconds (float64, all finite; from the first value when it gives clock times), the start
     for clock times (ISO, or Unix time stamps: then in UTC), and notes."""
@@ -246,6 +313,9 @@ def _seconds(path: Path, name: str, t: np.ndarray) -> tuple[np.ndarray, datetime
                          "local time as written")  # fmt: skip
         t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
         t[np.isnat(clock - clock[0])] = np.nan  # a missing clock time (NaT) is a missing time, refused below
+    elif t.dtype == object and t.size and isinstance(t[0], str) and ":" in t[0]:
+        t, start, note = _spreadsheet_clock(path, name, t)
+        notes += [note] if note else []
     t = numeric_column(path, name, t).astype(np.float64)
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:

@@ -329,6 +329,16 @@ def _csv(folder: Path) -> Path:
     return folder / "seed.csv"
 
 
+def _csv_clock(folder: Path) -> Path:
+    """A device's export: dates as 03/04/2021 (month first, as its crossing of midnight shows) and a time."""
+    t = np.arange(0, 60, 1 / 16)
+    stamps = [(START.replace(hour=23, minute=59, second=30) + timedelta(seconds=a)).strftime("%m/%d/%Y %H:%M:%S.%f")
+              for a in t]  # fmt: skip
+    rows = ["time,ECG"] + [f"{s[:-3]},{np.sin(a):.4f}" for s, a in zip(stamps, t, strict=True)]
+    (folder / "seed.csv").write_text("\n".join(rows) + "\n")
+    return folder / "seed.csv"
+
+
 def _csv_beats(folder: Path) -> Path:
     """A beat list as a heart-rate strap exports it: one row per beat, its clock time and its interval in ms."""
     rr = 0.9 + 0.05 * np.sin(np.arange(400) / 20)
@@ -428,6 +438,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("wfdb-multisegment", _wfdb_multisegment, _read_recording),
         ReaderCase("slpdb-rr", _rr, _read_recording),
         ReaderCase("csv", _csv, _read_recording),
+        ReaderCase("csv-clock", _csv_clock, _read_recording),
         ReaderCase("csv-beats", _csv_beats, _read_recording),
         ReaderCase("parquet", _parquet, _read_recording),
         ReaderCase("original-parquet", _original_parquet, _read_recording),
