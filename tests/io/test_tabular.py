@@ -364,3 +364,23 @@ def test_times_of_day_that_pyarrow_types_as_times_read_like_clock_text(tmp_path)
         recording = read_recording(tmp_path / name)
         assert recording.channels["ECG"].rate_hz == rate and recording.duration_s == seconds
         assert "starts at 23:59:59 on an unknown day" in recording.warnings[0]
+
+
+def test_array_headers_are_checked_before_any_array_is_read(tmp_path):
+    with open(tmp_path / "lie.npy", "wb") as fh:  # a header that promises 10^12 samples, 400 bytes of data
+        np.lib.format.write_array_header_1_0(fh, {"descr": "<f4", "fortran_order": False, "shape": (10**12,)})
+        fh.write(bytes(400))
+    (tmp_path / "lie.json").write_text('{"fs": 256, "label": "ECG"}')
+    with pytest.raises(InputFileError, match=r"lie.npy \[ECG\]: array truncated; expected 1000000000000 values"):
+        read_recording(tmp_path / "lie.npy")
+    # 1000 samples at one per 1000 s: 11.6 days, longer than any recording (a 4-GB zip bomb is refused alike)
+    np.savez_compressed(tmp_path / "long.npz", ECG=np.zeros(1000, np.float32), fs=0.001)
+    with pytest.raises(InputFileError, match=r"\[ECG\]: impossible recording length; expected at most 7 days; found "
+                       r"1000 samples at 0.001 Hz"):  # fmt: skip
+        read_recording(tmp_path / "long.npz")
+    np.savez(tmp_path / "rates.npz", ECG=np.zeros(1000), fs=np.array([128.0, 256.0, 512.0]))
+    with pytest.raises(InputFileError, match=r"\[fs\]: sampling rate is not one number; found shape \(3,\)"):
+        read_recording(tmp_path / "rates.npz")
+    np.savez(tmp_path / "flat.npz", ECG=np.zeros((2, 500)), fs=128.0)
+    with pytest.raises(InputFileError, match=r"\[ECG\]: channel is not one-dimensional.*shape \(2, 500\)"):
+        read_recording(tmp_path / "flat.npz")

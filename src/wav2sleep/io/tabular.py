@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.dsp import TIME_UNITS, scale_units
-from wav2sleep.errors import InputFileError
+from wav2sleep.errors import InputFileError, in_one_line
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
 from wav2sleep.io import original_parquet
 from wav2sleep.io.original_parquet import is_original_parquet
@@ -637,6 +637,43 @@ def _rate(path: Path, value, field: str) -> float:
     return rate
 
 
+def _array_shape(path: Path, fh, size: int, name: str) -> tuple[int, ...]:
+    """The shape of the ``.npy`` array in ``fh`` (``size`` bytes in all), from its header alone: refused when the
+    bytes after the header cannot hold it (a truncated file, or a header that lies), before anything is allocated."""
+    try:
+        version = np.lib.format.read_magic(fh)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(fh)
+    except Exception as exc:  # noqa: BLE001 - NumPy raises ValueError, SyntaxError, TokenError for damaged headers
+        raise InputFileError(path, "unreadable array header", field=name, found=in_one_line(exc, 120)) from None
+    held, count = size - fh.tell(), int(np.prod(shape, dtype=object))  # exact: no overflow for a lying header
+    if count * dtype.itemsize > held:
+        raise InputFileError(path, "array truncated", field=name,
+                             expected=f"{count} values ({count * dtype.itemsize} bytes) as its header says",
+                             found=f"{held} bytes")  # fmt: skip
+    return tuple(shape)
+
+
+def _member_shape(path: Path, archive, name: str) -> tuple[int, ...]:
+    """``_array_shape`` of one array of an ``.npz`` archive (its size as the archive states it)."""
+    info = archive.getinfo(f"{name}.npy" if f"{name}.npy" in archive.namelist() else name)
+    with archive.open(info) as fh:
+        return _array_shape(path, fh, info.file_size, name)
+
+
+def _check_duration(path: Path, name: str, shape: tuple[int, ...], rate: float) -> None:
+    """Refuse a channel that is not one series of samples, or longer than any recording (``MAX_DURATION_S``),
+    before its samples are read."""
+    if len(shape) != 1:
+        raise InputFileError(path, "channel is not one-dimensional", field=name, expected="one sample series",
+                             found=f"shape {shape}")  # fmt: skip
+    samples = shape[0]
+    if samples / rate > MAX_DURATION_S:
+        raise InputFileError(path, "impossible recording length", field=name,
+                             expected=f"at most {MAX_DURATION_S / 86400:g} days",
+                             found=f"{samples} samples at {rate:g} Hz")  # fmt: skip
+
+
 def read(path: str | Path, labels=None) -> Recording:
     path = Path(path)
     suffix = path.suffix.lower()
@@ -647,7 +684,10 @@ def read(path: str | Path, labels=None) -> Recording:
     grid = None
     if suffix == ".npy":
         meta = _sidecar(path)
-        data = {meta.get("label", path.stem): np.load(path, allow_pickle=False)}
+        label = meta.get("label", path.stem)
+        with open(path, "rb") as fh:
+            _check_duration(path, label, _array_shape(path, fh, path.stat().st_size, label), meta["fs"])
+        data = {label: np.load(path, allow_pickle=False)}
         rates = dict.fromkeys(data, meta["fs"])
         start = None
         if meta.get("start"):
@@ -658,9 +698,17 @@ def read(path: str | Path, labels=None) -> Recording:
                              "unknown")  # fmt: skip
     elif suffix == ".npz":
         with np.load(path, allow_pickle=False) as npz:
-            data = {k: npz[k] for k in npz.files if not k.startswith("fs")}
+            shapes = {k: _member_shape(path, npz.zip, k) for k in npz.files}  # every header, before any array
+            rate_shapes = {k: shape for k, shape in shapes.items() if k.startswith("fs")}
+            if any(int(np.prod(shape)) != 1 for shape in rate_shapes.values()):
+                raise InputFileError(path, "sampling rate is not one number", field=", ".join(rate_shapes),
+                                     found=", ".join(f"shape {shape}" for shape in rate_shapes.values()))  # fmt: skip
+            names = [k for k in npz.files if not k.startswith("fs")]
             rates = {k: _rate(path, npz[f"fs_{k}"] if f"fs_{k}" in npz.files else npz["fs"] if "fs" in npz.files
-                              else None, f"fs_{k} or fs") for k in data}  # fmt: skip
+                              else None, f"fs_{k} or fs") for k in names}  # fmt: skip
+            for k in names:
+                _check_duration(path, k, shapes[k], rates[k])
+            data = {k: npz[k] for k in names}
         start = None
     else:
         columns = table_columns(path)
