@@ -70,8 +70,9 @@ def _on_grid(path: Path, seconds: np.ndarray, name: str, per_epoch: int) -> np.n
     steps = np.round(position[rows]).astype(np.int64)
     if not rows.size or not np.array_equal(steps, np.arange(1, rows.size + 1)):
         step = EPOCH_SECONDS / per_epoch
-        raise InputFileError(path, "column not on its grid", field=name, expected=f"a value every {step:g} s from "
-                             f"{step:g} s (the original wav2sleep's layout)", found=f"{rows.size} rows on it")  # fmt: skip
+        raise InputFileError(path, "column not on its grid", field=name,
+                             expected=f"a value every {step:g} s from {step:g} s (the original wav2sleep's layout)",
+                             found=f"{rows.size} rows on it")  # fmt: skip
     return rows
 
 

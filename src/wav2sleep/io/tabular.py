@@ -4,10 +4,10 @@
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)`` or ``time_ms``,
   scales it; or the unnamed index a pandas table is written with, unless it only counts rows): seconds from the
   start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one is the recording start; Unix
-  time stamps give it in UTC), or as devices and spreadsheets write them (``_spreadsheet_clock``). The sampling rate is taken from the time column (it must
-  be finite and regular between gaps; a step over 1.5 usual ones is a gap, kept as missing samples like an EDF+D
-  gap, at most 24 h and 10x the recorded time in all); a table without one is refused, since its rate would be
-  unknown.
+  time stamps give it in UTC), or as devices and spreadsheets write them (``_spreadsheet_clock``). The sampling
+  rate is taken from the time column (it must be finite and regular between gaps; a step over 1.5 usual ones is a
+  gap, kept as missing samples like an EDF+D gap, at most 24 h and 10x the recorded time in all); a table without
+  one is refused, since its rate would be unknown.
   CSV fields are separated by commas, or by semicolons or tabs when the header line has those and no comma; with
   semicolons or tabs a decimal comma (``0,85``, as spreadsheets write in much of Europe) is read as a decimal point.
   A unit in brackets at the end of a column name (``IBI (ms)``, ``ECG [mV]``) is the channel's unit, and the name
@@ -233,7 +233,7 @@ def _unix_scale(first: float, unit_given: bool) -> float | None:
     return None
 
 
-def _date_order(path: Path, name: str, values: np.ndarray) -> str | None:
+def _date_order(values: np.ndarray) -> str | None:
     """``d`` or ``m``: which field comes first in dates such as ``03/04/2021``, from the column (a field over 12, or
     the one that changes over midnight, is the day); None when the column cannot tell."""
     import pandas as pd
@@ -255,8 +255,8 @@ def _spreadsheet_clock(path: Path, name: str, values: np.ndarray) -> tuple[np.nd
     import pandas as pd
 
     first = values[0].strip()
-    shape = re.fullmatch(r"(?:(\d{4})([/.])\d{1,2}\2\d{1,2}|\d{1,2}([/.])\d{1,2}\3\d{4})?([ T]?)(\d{1,2}:\d{2})(:\d{2})?"
-                         r"(\.\d+)?", first)  # fmt: skip
+    date = r"(?:(\d{4})([/.])\d{1,2}\2\d{1,2}|\d{1,2}([/.])\d{1,2}\3\d{4})?"  # year first, or last
+    shape = re.fullmatch(date + r"([ T]?)(\d{1,2}:\d{2})(:\d{2})?(\.\d+)?", first)
     if shape is None:
         raise InputFileError(path, "unreadable clock time", field=f"{name}, {row_place(path, 0)}",
                              expected="ISO date-times, or a time of day, or a date as 2021/03/04, 04.03.2021 or "
@@ -269,7 +269,7 @@ def _spreadsheet_clock(path: Path, name: str, values: np.ndarray) -> tuple[np.nd
     elif other_sep == ".":  # dotted dates are day first
         date_format = "%d.%m.%Y"
     elif other_sep == "/":
-        order = _date_order(path, name, values)
+        order = _date_order(values)
         date_format = "%m/%d/%Y" if order == "m" else "%d/%m/%Y"
     else:
         date_format = ""
@@ -282,11 +282,8 @@ def _spreadsheet_clock(path: Path, name: str, values: np.ndarray) -> tuple[np.nd
     t = (clock - clock[0]).astype("timedelta64[ns]").astype(np.float64) / 1e9
     when = pd.Timestamp(clock[0]).to_pydatetime()
     if date_format and order is not None:
-        return (
-            t,
-            when,
-            f"dates read as {date_format.replace('%', '')} (as the column shows)" if other_sep == "/" else None,
-        )
+        inferred = f"dates read as {date_format.replace('%', '')} (as the column shows)"
+        return t, when, inferred if other_sep == "/" else None
     t += 86400.0 * np.r_[0, np.cumsum(np.diff(t) < -43200)]  # a time of day alone rolls over at midnight
     unknown = "dates that do not say whether the day or the month comes first" if date_format else "no date"
     return t, None, f"time column {name!r} has {unknown}: the recording starts at {when:%H:%M:%S} on an unknown day"
