@@ -213,3 +213,5 @@ def test_file_names_that_are_not_utf8_or_hold_a_newline_stage_and_the_batch_page
     table = (out / "cohort.csv").read_bytes().decode("utf-8")  # UTF-8 throughout: the odd bytes written as \\xff
     assert "nuit\\xff\\xfe.edf" in table and "été.edf" in table
     assert "nuit\\xff\\xfe.edf" in (out / os.fsdecode(b"nuit\xff\xfe.report.html")).read_text(encoding="utf-8")
+    index = (out / "index.html").read_text(encoding="utf-8")  # links percent-encode the name's bytes: they open it
+    assert 'href="nuit%FF%FE.report.html"' in index and 'href="new%0Aline.report.html"' in index

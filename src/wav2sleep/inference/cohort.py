@@ -7,7 +7,9 @@ import csv
 import html
 import io
 import math
+import os
 from pathlib import Path
+from urllib.parse import quote
 
 from wav2sleep.hypnogram import Hypnogram, describe_statistic
 from wav2sleep.store.atomic import write_text_atomic
@@ -88,7 +90,8 @@ def write_index(path: str | Path, rows: list[dict], figure: Path | None = None) 
         if row["report"]:
             target = Path(row["report"])
             link = target.relative_to(out.parent) if target.is_relative_to(out.parent) else target
-            name = f'<a href="{html.escape(link.as_posix())}">{name}</a>'
+            # A URL: '#', '?', spaces and bytes that are not UTF-8 in the file name percent-encoded, so the link opens it
+            name = f'<a href="{html.escape(quote(os.fsencode(link.as_posix())))}">{name}</a>'
         cells = "".join(f"<td>{html.escape(str(row[c]))}</td>" for c in columns)
         body.append(f"<tr><td>{name}</td>{cells}<td>{html.escape(row['status'])}</td></tr>")
     staged = sum(r["status"] == "staged" for r in rows)
