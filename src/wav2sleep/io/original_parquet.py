@@ -99,7 +99,7 @@ def _night(path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, int, int]:
     epochs = min(x.size // SIGNALS[name].samples_per_epoch for name, x in signals.items())
     used = [np.flatnonzero(x != 0)[-1:] // SIGNALS[name].samples_per_epoch + 1 for name, x in signals.items()]
     scored = np.flatnonzero(stages[:epochs] != UNSCORED)[-1:] + 1
-    kept = int(max(np.concatenate([*used, scored, [0]])))
+    kept = min(int(max(np.concatenate([*used, scored, [0]]))), epochs)  # whole epochs of every signal
     return signals, stages, kept, epochs - kept
 
 
