@@ -93,8 +93,9 @@ def _stage_values(path: Path, seconds: np.ndarray, columns: dict[str, np.ndarray
 def _night(path: Path) -> tuple[dict[str, np.ndarray], np.ndarray, int, int]:
     """Each signal's values, the epochs' stage codes, the epochs kept and those dropped as padding."""
     seconds, columns = _table(path)
-    signals = {name: np.asarray(columns[name], dtype=np.float32)[_on_grid(path, seconds, name,
-               SIGNALS[name].samples_per_epoch)] for name in _SIGNALS if name in columns}  # fmt: skip
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, which QC flags like any non-finite one
+        signals = {name: np.asarray(columns[name], dtype=np.float32)[_on_grid(path, seconds, name,
+                   SIGNALS[name].samples_per_epoch)] for name in _SIGNALS if name in columns}  # fmt: skip
     stages = _stage_values(path, seconds, columns)
     epochs = min(x.size // SIGNALS[name].samples_per_epoch for name, x in signals.items())
     used = [np.flatnonzero(x != 0)[-1:] // SIGNALS[name].samples_per_epoch + 1 for name, x in signals.items()]
