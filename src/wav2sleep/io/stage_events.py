@@ -16,7 +16,15 @@ from wav2sleep.errors import InputFileError
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import UNSCORED
 
-__all__ = ["StageEvents", "epochs_from_events", "align_events", "held_until_next", "clock_seconds", "coded_epochs"]
+__all__ = [
+    "StageEvents",
+    "epochs_from_events",
+    "align_events",
+    "held_until_next",
+    "clock_seconds",
+    "rolled_over_midnight",
+    "coded_epochs",
+]
 
 
 @dataclass
@@ -110,7 +118,12 @@ def coded_epochs(path: Path, lines: list[str], first_line: int, codes: dict[int,
 def clock_seconds(moments: list[datetime]) -> np.ndarray:
     """Seconds of each clock time from the first. Times of day alone (on one arbitrary date) roll over at
     midnight: a step back of more than 12 h is the next day."""
-    seconds = np.array([(m - moments[0]).total_seconds() for m in moments], dtype=float)
+    return rolled_over_midnight(np.array([(m - moments[0]).total_seconds() for m in moments], dtype=float))
+
+
+def rolled_over_midnight(seconds: np.ndarray) -> np.ndarray:
+    """Seconds from the first of times of day read on one arbitrary date: a step back of more than 12 h is the next
+    day."""
     return seconds + 86400.0 * np.cumsum(np.r_[0, np.diff(seconds) < -43200])
 
 

@@ -44,6 +44,7 @@ from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, interval
 from wav2sleep.io import original_parquet
 from wav2sleep.io.original_parquet import is_original_parquet
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gaps, wanted_channels
+from wav2sleep.io.stage_events import rolled_over_midnight
 from wav2sleep.io.text import field_separator, header_names
 from wav2sleep.signals import is_alias
 
@@ -284,7 +285,7 @@ def _spreadsheet_clock(path: Path, name: str, values: np.ndarray) -> tuple[np.nd
     if date_format and order is not None:
         inferred = f"dates read as {date_format.replace('%', '')} (as the column shows)"
         return t, when, inferred if other_sep == "/" else None
-    t += 86400.0 * np.r_[0, np.cumsum(np.diff(t) < -43200)]  # a time of day alone rolls over at midnight
+    t = rolled_over_midnight(t)  # a time of day alone
     unknown = "dates that do not say whether the day or the month comes first" if date_format else "no date"
     return t, None, f"time column {name!r} has {unknown}: the recording starts at {when:%H:%M:%S} on an unknown day"
 
