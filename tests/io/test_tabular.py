@@ -384,3 +384,21 @@ def test_array_headers_are_checked_before_any_array_is_read(tmp_path):
     np.savez(tmp_path / "flat.npz", ECG=np.zeros((2, 500)), fs=128.0)
     with pytest.raises(InputFileError, match=r"\[ECG\]: channel is not one-dimensional.*shape \(2, 500\)"):
         read_recording(tmp_path / "flat.npz")
+
+
+@pytest.mark.slow
+def test_a_parquet_that_decodes_beyond_memory_is_refused_before_decoding(tmp_path):
+    """A few megabytes of all-null columns can state billions of rows: the footer is checked before decoding."""
+    from wav2sleep.io.parquet import decode_budget_bytes
+
+    budget = decode_budget_bytes()
+    columns = 64
+    rows = budget // (8 * columns) + 1 if budget else 0
+    if not budget or rows * columns > 4e9:
+        pytest.skip("this machine's memory is too large (or unknown) for a bomb written in seconds")
+    path = tmp_path / "bomb.parquet"
+    nulls = pa.nulls(rows, pa.float64())
+    pq.write_table(pa.table([nulls] * columns, names=["time"] + [f"ECG{i}" for i in range(columns - 1)]), path)
+    assert path.stat().st_size < 100e6
+    with pytest.raises(InputFileError, match=r"bomb\.parquet: table too large to decode.*half this machine's memory"):
+        read_recording(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from wav2sleep.errors import InputFileError
+from wav2sleep.io.parquet import read_table
 from wav2sleep.io.recording import Channel, Recording, wanted_channels
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.signals import EPOCH_SECONDS, SIGNALS
@@ -54,9 +55,7 @@ def is_original_parquet(path: str | Path) -> bool:
 
 
 def _table(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
+    table = read_table(path)
     columns = {name: table.column(name).to_numpy(zero_copy_only=False) for name in table.column_names}
     seconds = np.asarray(columns.pop(INDEX), dtype=np.float64)
     return seconds, columns

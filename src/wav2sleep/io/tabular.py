@@ -43,6 +43,7 @@ from wav2sleep.errors import InputFileError, in_one_line
 from wav2sleep.heartbeats import NORMAL_RR_S, RATE_HZ, in_normal_range, intervals_on_grid
 from wav2sleep.io import original_parquet
 from wav2sleep.io.original_parquet import is_original_parquet
+from wav2sleep.io.parquet import read_table
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gaps, wanted_channels
 from wav2sleep.io.stage_events import rolled_over_midnight
 from wav2sleep.io.text import field_separator, header_names
@@ -97,14 +98,12 @@ def _read_csv(path: Path):
 
 def table_columns(path: Path) -> dict[str, np.ndarray]:
     """The columns of a CSV or parquet table (an Empatica E4 export as the table it stands for), as NumPy arrays."""
-    import pyarrow.parquet as pq
-
     from wav2sleep.io.empatica import empatica_columns, is_empatica_csv
 
     try:
         if is_empatica_csv(path):
             return empatica_columns(path)
-        table = pq.read_table(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
+        table = read_table(path) if path.suffix.lower() == ".parquet" else _read_csv(path)
     except InputFileError:
         raise
     except Exception as exc:  # pyarrow raises several types for malformed files
