@@ -46,7 +46,7 @@ _LABEL_ALIASES: Mapping[str, int] = {
     "N3": 3, "S3": 3, "S4": 3, "N4": 3, "3": 3, "4": 3, "NREM3": 3, "NREM4": 3,
     "R": 4, "REM": 4, "5": 4, "DEEP": 3, "LIGHT": LIGHT,
     "MT": UNSCORED, "M": UNSCORED, "MOVEMENT": UNSCORED, "?": UNSCORED, "UNSCORED": UNSCORED, "ART": UNSCORED,
-    "UNS": UNSCORED, "N/A": UNSCORED,
+    "UNS": UNSCORED, "N/A": UNSCORED, "L": UNSCORED,  # Luna's L: lights on, outside the night
     "-1": UNSCORED, "6": UNSCORED, "7": UNSCORED, "9": UNSCORED, "": UNSCORED,
 }  # fmt: skip
 

@@ -218,3 +218,17 @@ def test_an_alice_hypnogram_export_reads_wk_as_wake(tmp_path):
     path = tmp_path / "alice.csv"
     path.write_text(" Epoch Number ,Start Time ,Sleep Stage\n1,10:15:00 PM,WK\n2,10:15:30 PM,N1\n3,10:16:00 PM,REM\n")
     assert read_annotation(path).codes.tolist() == [0, 1, 4]
+
+
+def test_a_luna_eannot_beside_an_edf_is_its_scoring(tmp_path):
+    """Luna (NSRR's tool) writes one stage per 30-s epoch to ``X.eannot``: W, N1, N2, N3, R, ``?`` (unknown) and L
+    (lights on, outside the night); older versions wrote wake, NREM1 ... NREM4 and REM."""
+    (tmp_path / "shhs1-200001.edf").write_bytes(b"")
+    (tmp_path / "shhs1-200001.eannot").write_text("L\nW\nN1\nN2\nN3\nR\n?\nwake\nNREM4\nREM\nL\n")
+    assert scoring_beside(tmp_path / "shhs1-200001.edf") == (tmp_path / "shhs1-200001.eannot", HYPNOGRAM_CSV)
+    events = read_annotation(tmp_path / "shhs1-200001.eannot")
+    assert events.codes.tolist() == [-1, 0, 1, 2, 3, 4, -1, 0, 3, 4, -1]
+    assert events.onsets.tolist() == [30.0 * k for k in range(11)]
+    (tmp_path / "bad.eannot").write_text("W\nN2\nSPINDLE\n")
+    with pytest.raises(InputFileError, match=r"bad\.eannot \[stage, line 3\]: unknown stage label 'SPINDLE'"):
+        read_annotation(tmp_path / "bad.eannot")

@@ -3,7 +3,8 @@
 Formats: NSRR and Profusion XML (``*.xml``), Philips Respironics RML (``*.rml``), WSC ``*.stg.txt`` and
 ``*.allscore.txt``, SLPDB ``*.an``, binary WFDB stage annotations (``*.st``, ``*.arousal``), the UCD database's
 ``*_stage.txt``, other ``*.txt`` by their content (a CAP Sleep Database table, a DREAMS hypnogram, else a list of
-stages), a hypnogram CSV or TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), a hypnogram JSON (ours, or a Fitbit
+stages), Luna's ``*.eannot`` (a list of stages, one per 30-s epoch from the recording's start), a hypnogram CSV or
+TSV (BIDS ``events.tsv`` and ``_hypnogram.tsv``), a hypnogram JSON (ours, or a Fitbit
 sleep log), EDF+ annotations (``*.edf``: a hypnogram file, or a recording's own annotation signal), the stage
 column of a table of samples (``*.csv``, ``*.parquet``: DREAMT's stage on every row beside the signals), and the
 original wav2sleep's predictions (``*.preds.csv``, or a CSV with its header), a model's output to compare with.
@@ -65,7 +66,7 @@ _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt
             (".xml", NSRR_XML), (".rml", NSRR_XML), (".an", SLPDB_AN), (".preds.csv", ORIGINAL_PREDICTIONS),
             (".csv", HYPNOGRAM_CSV),
             (".tsv", HYPNOGRAM_CSV), (".json", HYPNOGRAM_JSON), (".edf", EDF_ANNOTATIONS), (".st", WFDB_ANNOTATIONS),
-            (".arousal", WFDB_ANNOTATIONS), (".parquet", TABLE_STAGES))  # fmt: skip
+            (".arousal", WFDB_ANNOTATIONS), (".parquet", TABLE_STAGES), (".eannot", HYPNOGRAM_CSV))  # fmt: skip
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.
@@ -76,6 +77,7 @@ _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), ("
            (".tsv", HYPNOGRAM_CSV, lambda p: _names_a_stage_column(p) and not _written_by_us(p)),
            ("-Hypnogram.edf", EDF_ANNOTATIONS, None), ("_sleepscoring.edf", EDF_ANNOTATIONS, None),
            ("_stage.txt", UCD_STAGE, None), ("_1.txt", HYPNOGRAM_CSV, is_stage_list),
+           (".eannot", HYPNOGRAM_CSV, None),
            (".txt", CAP_TXT, is_cap_txt))  # fmt: skip
 
 
