@@ -28,3 +28,21 @@ def test_interrupt_is_cleaned_up_too(tmp_path):
         tmp.write_text("half")
         raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_get_the_usual_permissions_even_when_the_writer_replaces_the_file(tmp_path):
+    """mkstemp makes 0600 files and safetensors writes a file of its own: a saved model must be readable by the lab
+    (umask 022: 0644), as any file the user writes."""
+    import os
+    import stat
+
+    from wav2sleep.models import create_model, save_model
+
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "a.txt", "x")
+        folder = save_model(create_model("hrv-sequence", members=1), tmp_path / "model")
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "a.txt", folder / "model.safetensors", folder / "config.yaml", folder / "README.md"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
