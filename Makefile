@@ -21,7 +21,7 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) -m wav2sleep.demo --out $(DEMO_DIR) --beat-record examples/slpdb/slp41.rr
 
-# Rebuilds the shipped beat-interval model (builtin:ibi-slpdb) from the 13 SLPDB records (about a minute).
+# Rebuilds the shipped beat-interval model (builtin:ibi-slpdb) from the 13 SLPDB records (about two minutes).
 builtin-models: venv
 	rm -rf $(BUILTIN_BUILD)
 	$(PY) -m wav2sleep ingest $(SLPDB) --out $(BUILTIN_BUILD)/slpdb-ibi --signals IBI --quiet

@@ -13,7 +13,9 @@ model gives 3 classes. With ``--members K`` each of the ``--seeds`` runs is an e
 their own (mean probabilities). With ``--pretrain-nights N`` every member of a run starts from one network trained
 for ``--pretrain-epochs`` passes on N synthetic 8-h beat-interval nights (``synth.beats``, ingested like the real
 ones; the same steps as ``fit_member``); each run has a corpus and a pretraining seed of its own (1, 2, ...), so
-the spread over runs includes the pretraining's. Prints JSON: mean and SD over the runs, and the ensemble of all
+the spread over runs includes the pretraining's. With ``--tree-weight W`` each run's model blends its members'
+mean with the HRV baseline's gradient boosting fitted on the same features and nights (``fit_forest``, seed = the
+run's number), as the shipped model does: (1 - W) x networks + W x trees. Prints JSON: mean and SD over the runs, and the ensemble of all
 the runs' models.
 """
 
@@ -35,7 +37,7 @@ from wav2sleep.ingest.runner import ingest_folder
 from wav2sleep.models.hrv_sequence import night_features
 from wav2sleep.store import read_manifest
 from wav2sleep.synth.beats import write_beat_corpus
-from wav2sleep.training.hrv_sequence import fit_member, store_nights
+from wav2sleep.training.hrv_sequence import fit_forest, fit_member, store_nights
 
 
 def target(y: np.ndarray, classes: int) -> np.ndarray:
@@ -77,6 +79,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=1, help="models per run, ensembled (seeds of their own)")
     parser.add_argument("--pretrain-nights", type=int, default=0, help="synthetic nights to pretrain on (0: none)")
     parser.add_argument("--pretrain-epochs", type=int, default=10)
+    parser.add_argument("--tree-weight", type=float, default=0.0, help="blend boosted trees in (0: networks only)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     store = Path(tempfile.mkdtemp()) / "store"
@@ -98,28 +101,36 @@ def main() -> None:
                     synthetic[run] = synthetic_nights(args.pretrain_nights, seed=1 + run)
                 nights = [(x, target(y, classes)) for x, y in synthetic[run]]
                 init = fit_member(nights, classes, 1 + run, epochs=args.pretrain_epochs, **settings(args)).state_dict()
-            members = {s: [] for s in sessions}
-            for seed in range(run * args.members, (run + 1) * args.members):
-                for fold in range(args.folds):
-                    train, test = fold_sessions(store, rows, fold)
-                    net = fit([(features[s], target(labels[s], classes)) for s in train], classes, seed, args, init)
+            members, forest = {s: [] for s in sessions}, {}
+            for fold in range(args.folds):
+                train, test = fold_sessions(store, rows, fold)
+                nights = [(features[s], target(labels[s], classes)) for s in train]
+                for seed in range(run * args.members, (run + 1) * args.members):
+                    net = fit(nights, classes, seed, args, init)
                     with torch.no_grad():
                         for s in test:
                             members[s].append(
                                 net(torch.tensor(features[s], dtype=torch.float32)[None])[0].softmax(-1).numpy()
                             )
+                if args.tree_weight:
+                    trees = fit_forest(nights, classes, run)
+                    with torch.no_grad():
+                        forest.update({s: trees(torch.from_numpy(features[s])).numpy() for s in test})
+            # A run's model is the ensemble of its members (their mean probabilities), blended with its trees.
+            blend = {s: np.mean(members[s], axis=0) for s in sessions}
+            if args.tree_weight:
+                blend = {s: (1 - args.tree_weight) * p + args.tree_weight * forest[s] for s, p in blend.items()}
             for s in sessions:
-                probabilities[s].extend(members[s])
-            # A run's model is the ensemble of its members (their mean probabilities).
-            pairs = [(target(labels[s], classes), np.mean(members[s], axis=0).argmax(-1)) for s in sessions]
+                probabilities[s].append(blend[s])
+            pairs = [(target(labels[s], classes), blend[s].argmax(-1)) for s in sessions]
             runs.append(summary(pairs, classes))
             if classes == 4:
-                pairs = [(three_class(labels[s]), merged(np.mean(members[s], axis=0)).argmax(-1)) for s in sessions]
+                pairs = [(three_class(labels[s]), merged(blend[s]).argmax(-1)) for s in sessions]
                 merged_runs.append(summary(pairs, 3))
         result[f"{classes}class"] = over_seeds(runs)
         if merged_runs:
             result["4class_merged"] = over_seeds(merged_runs)
-        # Ensembling over seeds: the mean of the seeds' probabilities.
+        # Ensembling over seeds: the mean of the runs' probabilities.
         ensemble = [(target(labels[s], classes), np.mean(probabilities[s], axis=0).argmax(-1)) for s in sessions]
         result[f"{classes}class_seed_ensemble"] = summary(ensemble, classes)
     result["machine"] = machine()
