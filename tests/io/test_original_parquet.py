@@ -112,3 +112,26 @@ def test_tables_with_pandas_unnamed_index_read_as_timed(tmp_path):
     frame.reset_index(drop=True).to_csv(tmp_path / "rows.csv")  # only row numbers: no rate
     with pytest.raises(InputFileError, match=r"rows.csv \[columns\]: no time column.*found ECG$"):
         read_recording(tmp_path / "rows.csv")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_table_indexed_by_clock_times_as_the_original_takes_it_gives_the_originals_logits(tmp_path, suffix):
+    """The original's predict reads a CSV's first column, whatever its name, as the time index: the golden EDF's ECG
+    written by pandas with a DatetimeIndex named ``Date`` stages as the EDF does."""
+    import pyedflib
+    from safetensors.numpy import load_file
+
+    reader = pyedflib.EdfReader(str(GOLDEN_EDF))
+    i = reader.getSignalLabels().index("ECG")
+    ecg, fs, start = reader.readSignal(i), reader.getSampleFrequency(i), reader.getStartdatetime()
+    reader.close()
+    index = pd.date_range(start, periods=ecg.size, freq=pd.Timedelta(seconds=1 / fs), name="Date")
+    table = pd.DataFrame({"ECG": ecg}, index=index)
+    path = tmp_path / f"golden{suffix}"
+    table.to_csv(path) if suffix == ".csv" else table.to_parquet(path)
+    assert channel_labels(path) == ["ECG"]
+    golden = load_file(REFERENCE / "end_to_end" / "shhs1-golden.cardio.logits.safetensors")["logits.ECG"]
+    hyp = stage(path, load_model(REFERENCE / "checkpoints" / "wav2sleep-cardio"), gate=False)
+    reference = torch.softmax(torch.from_numpy(golden), -1).numpy()
+    assert hyp.start == start and np.array_equal(hyp.probabilities.argmax(-1), reference.argmax(-1))
+    assert np.abs(hyp.probabilities - reference).max() < 1e-4

@@ -2,7 +2,9 @@
 
 - CSV / parquet: one column per channel plus a time column (``time``, ``seconds``, ``timestamp``, ``elapsed``, or a
   name ending in ``timestamp`` such as Polar's ``Phone timestamp``; a unit in its name, ``Time (ms)`` or ``time_ms``,
-  scales it; or the unnamed index a pandas table is written with, unless it only counts rows): seconds from the
+  scales it; or the unnamed index a pandas table is written with, unless it only counts rows; or, whatever its
+  name, the first column (a pandas index in parquet) when it holds clock times, as the original wav2sleep reads a
+  CSV's first column): seconds from the
   start, or clock times, ISO or Unix time stamps in s, ms, µs or ns (then the first one is the recording start; Unix
   time stamps give it in UTC), or as devices and spreadsheets write them (``_spreadsheet_clock``). The sampling
   rate is taken from the time column (it must be finite and regular between gaps; a step over 1.5 usual ones is a
@@ -69,6 +71,11 @@ UNIX_UNITS = {1.0: "s", 1e-3: "ms", 1e-6: "µs", 1e-9: "ns"}
 GAP_STEPS = 1.5  # a step over 1.5 usual ones is a gap (dropped samples), not jitter
 PANDAS_INDEX_NAMES = ("", "Unnamed: 0", "__index_level_0__")
 _UTC_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)\s*$")
+# Clock times as devices and spreadsheets write them: a date (year first, or last) or none, then a time of day.
+_CLOCK = re.compile(
+    r"(?:(\d{4})([/.])\d{1,2}\2\d{1,2}|\d{1,2}([/.])\d{1,2}\3\d{4})?([ T]?)(\d{1,2}:\d{2})(:\d{2})?(\.\d+)?"
+)
+_ISO_CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}.*")
 
 
 def _delimiter(path: Path) -> str:
@@ -109,7 +116,19 @@ def table_columns(path: Path) -> dict[str, np.ndarray]:
     except Exception as exc:  # pyarrow raises several types for malformed files
         # One line: pyarrow quotes the offending rows, line breaks and all.
         raise InputFileError(path, f"unreadable table ({' '.join(str(exc)[:300].split())})") from exc
-    return _pandas_index_as_time({name: _numpy(table.column(name)) for name in table.column_names})
+    index = _pandas_index_names(table)
+    names = [n for n in index if n in table.column_names] + [n for n in table.column_names if n not in index]
+    return _pandas_index_as_time({name: _numpy(table.column(name)) for name in names})
+
+
+def _pandas_index_names(table) -> list[str]:
+    """The columns a pandas index was stored in (pandas writes a named index last in parquet; its metadata says which:
+    put first, as in a CSV pandas writes). Metadata: unreadable is none."""
+    try:
+        index = (table.schema.pandas_metadata or {}).get("index_columns", [])
+    except (ValueError, AttributeError):  # not JSON, or not a mapping
+        return []
+    return [name for name in index if isinstance(name, str)] if isinstance(index, list) else []
 
 
 def _numpy(column) -> np.ndarray:
@@ -194,10 +213,22 @@ def is_time_column(name: str) -> bool:
     return _is_named_time(name) or _split_unit(name)[0].strip().lower().endswith(" timestamp")
 
 
+def _holds_clock_times(values: np.ndarray) -> bool:
+    """Whether a column holds clock times (a timestamp type, or text shaped as ISO or spreadsheet date-times), judged
+    by its first value."""
+    if np.issubdtype(values.dtype, np.datetime64):
+        return True
+    first = values[0] if values.dtype == object and values.size else None
+    return isinstance(first, str) and bool(_ISO_CLOCK.fullmatch(first.strip()) or _CLOCK.fullmatch(first.strip()))
+
+
 def _time_column(columns: dict[str, np.ndarray]) -> str | None:
     """The time column, if any: the first named as one exactly (``timestamp [ms]``), else the first named
-    ``... timestamp``."""
-    return next((c for c in columns if _is_named_time(c)), None) or next(filter(is_time_column, columns), None)
+    ``... timestamp``, else the first column whatever its name when it holds clock times (the original wav2sleep
+    reads a CSV's first column as its time index: ``Date``, ``datetime`` ...)."""
+    named = next((c for c in columns if _is_named_time(c)), None) or next(filter(is_time_column, columns), None)
+    first = next(iter(columns), None)
+    return named or (first if first is not None and _holds_clock_times(columns[first]) else None)
 
 
 def _local_start(path: Path, name: str, start: datetime) -> tuple[datetime, str] | None:
@@ -255,8 +286,7 @@ def _spreadsheet_clock(path: Path, name: str, values: np.ndarray) -> tuple[np.nd
     import pandas as pd
 
     first = values[0].strip()
-    date = r"(?:(\d{4})([/.])\d{1,2}\2\d{1,2}|\d{1,2}([/.])\d{1,2}\3\d{4})?"  # year first, or last
-    shape = re.fullmatch(date + r"([ T]?)(\d{1,2}:\d{2})(:\d{2})?(\.\d+)?", first)
+    shape = _CLOCK.fullmatch(first)
     if shape is None:
         raise InputFileError(path, "unreadable clock time", field=f"{name}, {row_place(path, 0)}",
                              expected="ISO date-times, or a time of day, or a date as 2021/03/04, 04.03.2021 or "
@@ -437,7 +467,8 @@ def time_axis(path: Path, columns: dict[str, np.ndarray]) -> TimeAxis:
 
         problem = "no time column" + (" (a hypnogram? compare with it through --reference)"
                                       if is_hypnogram_table(path) else "")  # fmt: skip
-        raise InputFileError(path, problem, field="columns", expected=f"one of {', '.join(TIME_COLUMNS)}",
+        raise InputFileError(path, problem, field="columns",
+                             expected=f"one of {', '.join(TIME_COLUMNS)}, or clock times in the first column",
                              found=", ".join(columns))  # fmt: skip
     t, start, notes = _seconds(path, name, columns[name])
     if start is None:
@@ -474,7 +505,8 @@ def _signal_columns(columns: dict[str, np.ndarray]) -> list[str]:
     every row, as in DREAMT's tables: the recording's own scoring, ``table_stages``)."""
     from wav2sleep.io.hypnogram_csv import names_stages
 
-    return [c for c in columns if not is_time_column(c) and not names_stages(c)]
+    time_name = _time_column(columns)
+    return [c for c in columns if c != time_name and not is_time_column(c) and not names_stages(c)]
 
 
 def _on_grid(values: np.ndarray, grid: np.ndarray | None) -> np.ndarray:
