@@ -192,6 +192,12 @@ def _hypnogram_csv(folder: Path) -> Path:
     return folder / "seed.hypnogram.csv"
 
 
+def _luna_eannot(folder: Path) -> Path:
+    """Luna's epoch annotations: one stage per 30-s epoch (L: lights on)."""
+    (folder / "seed.eannot").write_text("L\nW\nN1\nN2\nN3\nR\n?\nN2\nL\n")
+    return folder / "seed.eannot"
+
+
 def _original_preds(folder: Path) -> Path:
     """The original wav2sleep's predictions as its ``predict.py`` writes them (pandas, right edges as clock times)."""
     rows = "".join(f"{START + timedelta(seconds=30 * k)},{k % 4},{k % 5}\n" for k in range(1, 9))
@@ -339,6 +345,14 @@ def _csv_clock(folder: Path) -> Path:
     return folder / "seed.csv"
 
 
+def _csv_date_index(folder: Path) -> Path:
+    """A CSV as pandas writes a DatetimeIndex named ``Date`` (the original wav2sleep's input: first column the time)."""
+    t = np.arange(0, 60, 1 / 16)
+    rows = ["Date,ECG"] + [f"{START + timedelta(seconds=float(a))},{np.sin(a):.4f}" for a in t]
+    (folder / "seed.csv").write_text("\n".join(rows) + "\n")
+    return folder / "seed.csv"
+
+
 def _csv_beats(folder: Path) -> Path:
     """A beat list as a heart-rate strap exports it: one row per beat, its clock time and its interval in ms."""
     rr = 0.9 + 0.05 * np.sin(np.arange(400) / 20)
@@ -439,6 +453,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("slpdb-rr", _rr, _read_recording),
         ReaderCase("csv", _csv, _read_recording),
         ReaderCase("csv-clock", _csv_clock, _read_recording),
+        ReaderCase("csv-date-index", _csv_date_index, _read_recording),
         ReaderCase("csv-beats", _csv_beats, _read_recording),
         ReaderCase("parquet", _parquet, _read_recording),
         ReaderCase("original-parquet", _original_parquet, _read_recording),
@@ -454,6 +469,7 @@ READER_CASES: dict[str, ReaderCase] = {
         ReaderCase("hypnogram-csv", _hypnogram_csv, _read_annotation),
         ReaderCase("hypnogram-csv-events", _hypnogram_events_csv, _read_annotation),
         ReaderCase("original-preds", _original_preds, _read_annotation),
+        ReaderCase("luna-eannot", _luna_eannot, _read_annotation),
         ReaderCase("slpdb-an", _an, _read_annotation),
         ReaderCase("edf-annotations", _edf_hypnogram, _read_annotation),
         ReaderCase("profusion-xml", _profusion_xml, _read_annotation),
