@@ -109,6 +109,26 @@ def test_weights_that_do_not_fit_are_refused(tmp_path):
         load_model(tmp_path)
 
 
+@pytest.mark.parametrize(("source", "key", "size"), [("builtin:ibi-slpdb", "trees", 10**9),
+                                                     ("builtin:ibi-slpdb", "dim", 10**6)])  # fmt: skip
+def test_a_config_claiming_layers_far_larger_than_its_weights_is_refused_before_allocating(tmp_path, source, key,
+                                                                                           size):  # fmt: skip
+    """Tens of gigabytes to 10^13 bytes of tensors, as the config says: refused from the shapes alone, in one line
+    naming the weights file (before, torch tried to allocate them: "can't allocate memory", or the memory went)."""
+    import resource
+
+    from wav2sleep.models.folder import resolve_model_folder
+
+    folder = shutil.copytree(resolve_model_folder(source), tmp_path / "model")
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config["params"][key] = size
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ModelLoadError, match=rf"model\.safetensors: weights do not fit config\.yaml: .*{size}"):
+        load_model(folder)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 500_000  # KB: nothing large was allocated
+
+
 def test_the_input_contract_travels_with_the_model(tmp_path):
     from wav2sleep.contract import PUBLISHED, InputContract
 

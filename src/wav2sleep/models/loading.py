@@ -53,34 +53,43 @@ def load_model(source: str | Path, device: str | torch.device = "cpu", *, revisi
     config_path = folder / CONFIG
     if not weights.is_file():
         raise ModelLoadError(f"{folder}: weights file {weights.name} missing")
-    try:
-        model = build(spec)
-    except ConfigError as exc:
-        raise ModelLoadError(f"{config_path}: {exc}") from exc
-    except (ValueError, TypeError, AssertionError) as exc:  # what torch's layers raise for impossible sizes
-        raise ModelLoadError(f"{config_path}: no model can be built from it ({type(exc).__name__}: {exc})") from exc
-    own = model.state_dict()
+    # The config's sizes are checked against the weights on the meta device first (shapes, no memory), so that a
+    # config claiming layers far larger than its weights is refused before anything is allocated.
+    own = {k: tuple(v.shape) for k, v in _build(spec, config_path, torch.device("meta")).state_dict().items()}
     state = _unwrapped(_read_weights(weights), own)
-    wrong = [f"{k} (file {list(v.shape)}, config {list(own[k].shape)})" for k, v in state.items()
-             if k in own and hasattr(v, "shape") and tuple(v.shape) != tuple(own[k].shape)]  # fmt: skip
+    wrong = [f"{k} (file {list(v.shape)}, config {list(own[k])})" for k, v in state.items()
+             if k in own and hasattr(v, "shape") and tuple(v.shape) != own[k]]  # fmt: skip
     if wrong:
         raise ModelLoadError(f"{weights}: weights do not fit {config_path.name}: {len(wrong)} tensors of another "
                              f"shape, e.g. {'; '.join(wrong[:2])}")  # fmt: skip
-    try:
-        missing, unexpected = model.load_state_dict(state, strict=False)
-    except RuntimeError as exc:  # anything else load_state_dict refuses; one line
-        raise ModelLoadError(
-            f"{weights}: weights do not fit {config_path.name} ({' '.join(str(exc).split())[:300]})"
-        ) from exc
+    missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
     if missing or unexpected:
         raise ModelLoadError(
             f"{weights}: weights do not fit the config (missing {missing[:5]}, unexpected {unexpected[:5]})"
         )
+    model = _build(spec, config_path, torch.device("cpu"))
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:  # anything else load_state_dict refuses (a tensor that is not one); one line
+        raise ModelLoadError(
+            f"{weights}: weights do not fit {config_path.name} ({' '.join(str(exc).split())[:300]})"
+        ) from exc
     model.contract = model.contract.with_overrides(contract, source="load_model(contract=...)")
     return model.to(device).eval()
 
 
 BACKENDS = ("torch", "onnxruntime")
+
+
+def _build(spec: dict[str, Any], config_path: Path, device: torch.device) -> nn.Module:
+    """The model a folder's spec describes, built on ``device``; what the config gets wrong named after it."""
+    try:
+        with device:
+            return build(spec)
+    except ConfigError as exc:
+        raise ModelLoadError(f"{config_path}: {exc}") from exc
+    except (ValueError, TypeError, AssertionError, RuntimeError) as exc:  # what torch's layers raise for bad sizes
+        raise ModelLoadError(f"{config_path}: no model can be built from it ({type(exc).__name__}: {exc})") from exc
 
 
 def _load_onnx(source: str | Path, device: str | torch.device, contract: dict[str, Any] | None = None,
