@@ -402,3 +402,34 @@ def test_a_parquet_that_decodes_beyond_memory_is_refused_before_decoding(tmp_pat
     assert path.stat().st_size < 100e6
     with pytest.raises(InputFileError, match=r"bomb\.parquet: table too large to decode.*half this machine's memory"):
         read_recording(path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "npz"])
+def test_reading_the_chosen_channels_gives_what_labels_and_a_read_of_them_give(tmp_path, fmt):
+    """``read_chosen`` reads a table once (its labels cost a whole read), other formats header first: either way the
+    labels, the chosen channels and their samples are those of ``channel_labels`` and ``read_recording``."""
+    from wav2sleep.io import channel_labels
+    from wav2sleep.io.recording import read_chosen
+    from wav2sleep.io.tabular import labels_read_whole_file
+
+    path = tmp_path / f"r.{fmt}"
+    if fmt == "npz":
+        np.savez(path, EKG=X, Thor=X / 2, Abdo=X / 3, fs=128.0)
+    else:
+        table = pa.table({"seconds": T, "EKG": X, "Thor": X / 2, "Abdo": X / 3})
+        pq.write_table(table, path) if fmt == "parquet" else pacsv.write_csv(table, path)
+    assert labels_read_whole_file(path) == (fmt != "npz")
+    seen = []
+
+    def choose(labels):
+        seen.append(labels)
+        return {"ECG": "EKG", "THX": "Thor"}
+
+    labels, picked, rec = read_chosen(path, choose)
+    assert labels == seen[0] == channel_labels(path) == ["EKG", "Thor", "Abdo"]
+    assert picked == {"ECG": "EKG", "THX": "Thor"} and rec.labels == ["EKG", "Thor"]
+    alone = read_recording(path, ["EKG", "Thor"])
+    assert rec.duration_s == alone.duration_s and rec.start == alone.start
+    for label in ("EKG", "Thor"):
+        assert np.array_equal(rec.channels[label].data, alone.channels[label].data)
+        assert rec.channels[label].rate_hz == alone.channels[label].rate_hz

@@ -14,7 +14,7 @@ from wav2sleep.contract import OURS, InputContract
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import InputFileError
 from wav2sleep.inference.timing import PhaseTimer
-from wav2sleep.io import channel_labels, read_recording
+from wav2sleep.io.recording import read_chosen
 from wav2sleep.signals import EPOCH_SECONDS, SIGNAL_NAMES, choice_notes, is_alias, pick_channel
 
 __all__ = ["PreparedRecording", "prepare_recording", "preparation_key"]
@@ -45,14 +45,17 @@ def prepare_recording(path: str | Path, signals: Sequence[str], channels: Mappin
     timer = timer or PhaseTimer()
     path = Path(path)
     overrides = dict(channels or {})
-    labels = channel_labels(path)
-    picked = {s: pick_channel(labels, s, overrides.get(s)) for s in signals}
-    picked = {s: label for s, label in picked.items() if label is not None}
-    if not picked:
-        raise InputFileError(path, "no channel for any model signal", field="channels",
-                             expected=f"one of {', '.join(signals)} (by name, or --channel SIGNAL=LABEL)",
-                             found=", ".join(labels))  # fmt: skip
-    recording = read_recording(path, list(dict.fromkeys(picked.values())))
+
+    def choose(labels: list[str]) -> dict[str, str]:
+        picked = {s: pick_channel(labels, s, overrides.get(s)) for s in signals}
+        picked = {s: label for s, label in picked.items() if label is not None}
+        if not picked:
+            raise InputFileError(path, "no channel for any model signal", field="channels",
+                                 expected=f"one of {', '.join(signals)} (by name, or --channel SIGNAL=LABEL)",
+                                 found=", ".join(labels))  # fmt: skip
+        return picked
+
+    labels, picked, recording = read_chosen(path, choose)
     timer.lap("read")
     notes = _override_notes(overrides, picked) + choice_notes(labels, picked, overrides)
     n_epochs = int(recording.duration_s // EPOCH_SECONDS)

@@ -9,9 +9,9 @@ from wav2sleep.contract import contract_for_store
 from wav2sleep.corpora import NightSource
 from wav2sleep.dsp import model_rate_signals
 from wav2sleep.errors import ConfigError, InputFileError
-from wav2sleep.io import channel_labels, read_recording
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, read_annotation
 from wav2sleep.io.paths import not_a_file
+from wav2sleep.io.recording import read_chosen
 from wav2sleep.io.stage_events import StageEvents, align_events, epochs_from_events
 from wav2sleep.signals import EPOCH_SECONDS, choice_notes, pick_channel
 from wav2sleep.stages import LIGHT
@@ -63,17 +63,20 @@ def ingest_night(source: NightSource, signals: Sequence[str] = DEFAULT_SIGNALS, 
         events = read_stage_events(source)
     if events is None and require_stages:
         raise InputFileError(source.recording, "no stage annotation found for this recording")
-    labels = channel_labels(source.recording)
     channels = dict(channels or {})
-    try:
-        picked = {s: pick_channel(labels, s, channels.get(s)) for s in signals}
-    except ConfigError as exc:  # a chosen channel this recording does not have
-        raise InputFileError(source.recording, str(exc), field="channels") from None
-    picked = {s: lab for s, lab in picked.items() if lab is not None}
-    if not picked:
-        raise InputFileError(source.recording, "no usable signal channel", field="channels",
-                             expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
-    recording = read_recording(source.recording, list(dict.fromkeys(picked.values())))
+
+    def choose(labels: list[str]) -> dict[str, str]:
+        try:
+            picked = {s: pick_channel(labels, s, channels.get(s)) for s in signals}
+        except ConfigError as exc:  # a chosen channel this recording does not have
+            raise InputFileError(source.recording, str(exc), field="channels") from None
+        picked = {s: lab for s, lab in picked.items() if lab is not None}
+        if not picked:
+            raise InputFileError(source.recording, "no usable signal channel", field="channels",
+                                 expected=f"one of {', '.join(signals)} (by name)", found=", ".join(labels))  # fmt: skip
+        return picked
+
+    labels, picked, recording = read_chosen(source.recording, choose)
     warnings = [
         *notes,
         *choice_notes(labels, picked, channels),

@@ -13,7 +13,7 @@ finite positive rates, at most ``MAX_DURATION_S``), so that nothing downstream a
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ __all__ = [
     "Channel",
     "Recording",
     "read_recording",
+    "read_chosen",
     "channel_labels",
     "reader_for",
     "wanted_channels",
@@ -184,3 +185,24 @@ def read_recording(path: str | Path, labels: Sequence[str] | None = None) -> Rec
     require_file(path)
     reader = reader_for(path)
     return _check(guard_reader(path, reader.read, path, labels))
+
+
+def read_chosen(path: str | Path, choose: Callable[[list[str]], dict[str, str]]) -> tuple[list[str], dict[str, str],
+                                                                                        Recording]:  # fmt: skip
+    """The channel labels of ``path``, the channels ``choose(labels)`` picks (signal -> label), and the recording of
+    those channels. Where listing the labels costs a whole read (a table: its time column is checked too), the file
+    is read once, every channel, and cut to the chosen ones, rather than read twice."""
+    path = Path(path)
+    require_file(path)
+    reader = reader_for(path)
+    whole = getattr(reader, "labels_read_whole_file", None)
+    if whole is None or not whole(path):
+        labels = channel_labels(path)
+        picked = choose(labels)
+        return labels, picked, read_recording(path, list(dict.fromkeys(picked.values())))
+    recording = _check(guard_reader(path, reader.read, path, None))
+    labels = list(recording.channels)
+    picked = choose(labels)
+    kept = set(picked.values())
+    recording.channels = {label: channel for label, channel in recording.channels.items() if label in kept}
+    return labels, picked, recording

@@ -620,6 +620,12 @@ def _read_beat_list(path: Path, beats: _BeatList) -> Recording:
     return Recording(path, {label: channel}, start, duration, [])
 
 
+def labels_read_whole_file(path: str | Path) -> bool:
+    """Whether ``channel_labels`` reads the whole file (a table: its columns and time axis), so that a caller that
+    reads it anyway should read it once (``io.recording.read_chosen``)."""
+    return Path(path).suffix.lower() in (".csv", ".parquet", ".txt") and not is_original_parquet(path)
+
+
 def channel_labels(path: str | Path) -> list[str]:
     path = Path(path)
     suffix = path.suffix.lower()
