@@ -433,3 +433,31 @@ def test_reading_the_chosen_channels_gives_what_labels_and_a_read_of_them_give(t
     for label in ("EKG", "Thor"):
         assert np.array_equal(rec.channels[label].data, alone.channels[label].data)
         assert rec.channels[label].rate_hz == alone.channels[label].rate_hz
+
+
+def test_comment_lines_and_a_separator_hint_before_the_header_are_skipped(tmp_path):
+    """Devices write a preamble before the table (OpenBCI's ``%`` lines, ``#`` notes, Excel's ``sep=`` hint that
+    Shimmer's Consensys writes); lines are still named as they are in the file."""
+    rows = [f"{t:.6f},{x:.5f}" for t, x in zip(T, X, strict=True)]
+    (tmp_path / "openbci.csv").write_text("%OpenBCI Raw EEG Data\n%Sample Rate = 128 Hz\n\n# subject 01\ntime,ECG\n"
+                                          + "\n".join(rows) + "\n")  # fmt: skip
+    rec = read_recording(tmp_path / "openbci.csv")
+    assert rec.labels == ["ECG"] and rec.channels["ECG"].rate_hz == pytest.approx(128)
+    assert np.allclose(rec.channels["ECG"].data, X, atol=1e-5)
+    semicolons = [r.replace(",", ";").replace(".", ",") for r in rows]
+    (tmp_path / "consensys.csv").write_text('"sep=;"\ntime;ECG\n' + "\n".join(semicolons) + "\n")
+    assert np.allclose(read_recording(tmp_path / "consensys.csv").channels["ECG"].data, X, atol=1e-5)
+    rows[5] = "0.039,abc"
+    (tmp_path / "bad.csv").write_text("# a\n# b\ntime,ECG\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputFileError, match=r"bad\.csv \[ECG, line 9\]: column is not numeric"):
+        read_recording(tmp_path / "bad.csv")
+
+
+def test_a_hypnogram_after_comment_lines_reads_and_names_its_lines(tmp_path):
+    from wav2sleep.io.annotations import read_annotation
+
+    (tmp_path / "h.csv").write_text("# scored by RT\n% AASM 2.6\nstage\nW\nN2\nR\n")
+    assert read_annotation(tmp_path / "h.csv").codes.tolist() == [0, 2, 4]
+    (tmp_path / "bad.csv").write_text("# scored by RT\nstage\nW\nXX\n")
+    with pytest.raises(InputFileError, match=r"bad\.csv \[stage, line 4\]: unknown stage label 'XX'"):
+        read_annotation(tmp_path / "bad.csv")

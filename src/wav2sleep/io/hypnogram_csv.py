@@ -21,7 +21,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.stage_events import StageEvents, clock_seconds, held_until_next
-from wav2sleep.io.text import field_separator, header_names, text_lines
+from wav2sleep.io.text import header_names, table_head, text_lines
 from wav2sleep.signals import EPOCH_SECONDS
 from wav2sleep.stages import labels_to_codes, stage_from_text
 
@@ -89,14 +89,16 @@ def _stage_column(path: Path, header: list[str]) -> int:
 def read_hypnogram_csv(path: str | Path) -> StageEvents:
     path = Path(path)
     lines = text_lines(path, "a hypnogram")
-    rows = list(csv.reader(lines, delimiter=field_separator(lines[0] if lines else "")))
-    numbered = [(i + 1, r) for i, r in enumerate(rows) if r and any(c.strip() for c in r)]
+    head = table_head(path)  # comment lines before the header, as in a table of samples
+    rows = list(csv.reader(lines[head.skipped :], delimiter=head.separator))
+    numbered = [(head.skipped + i + 1, r) for i, r in enumerate(rows) if r and any(c.strip() for c in r)]
     if not numbered:
         raise InputFileError(path, "empty file", expected="one stage per 30-s epoch", found="no rows")
     first = numbered[0][1]
     if not _is_header(first):
         if len(first) > 1:
-            raise InputFileError(path, "several columns and no header naming the stage column", field="line 1",
+            raise InputFileError(path, "several columns and no header naming the stage column",
+                                 field=f"line {numbered[0][0]}",
                                  expected="a header such as epoch,stage", found=",".join(first))  # fmt: skip
         return _per_epoch(path, numbered, 0)
     column = _stage_column(path, first)

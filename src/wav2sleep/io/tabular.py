@@ -48,7 +48,7 @@ from wav2sleep.io.original_parquet import is_original_parquet
 from wav2sleep.io.parquet import read_table
 from wav2sleep.io.recording import MAX_DURATION_S, Channel, Recording, check_gaps, wanted_channels
 from wav2sleep.io.stage_events import rolled_over_midnight
-from wav2sleep.io.text import field_separator, header_names
+from wav2sleep.io.text import header_names, table_head
 from wav2sleep.signals import is_alias
 
 __all__ = [
@@ -78,18 +78,15 @@ _CLOCK = re.compile(
 _ISO_CLOCK = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}.*")
 
 
-def _delimiter(path: Path) -> str:
-    with open(path, "rb") as f:
-        return field_separator(f.readline(65536).decode("latin-1"))
-
-
 def _read_csv(path: Path):
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    delimiter = _delimiter(path)
-    table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=delimiter))
+    head = table_head(path)  # comment lines before the header (a device's preamble) are skipped
+    delimiter = head.separator
+    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=head.skipped),
+                           parse_options=pacsv.ParseOptions(delimiter=delimiter))  # fmt: skip
     if delimiter == ",":
         return table
     # Text columns whose every value reads as a number once a decimal comma becomes a point: numbers.
@@ -162,13 +159,13 @@ def is_sample_table(path: str | Path) -> bool:
 
 
 def row_place(path: Path, row: int) -> str:
-    """Where data row ``row`` (from 0) is: its line in a text table (the header is line 1; an E4 export's two head
-    lines), else its row number."""
+    """Where data row ``row`` (from 0) is: its line in a text table (the header is line 1, or follows the comment
+    lines before it; an E4 export's two head lines), else its row number."""
     from wav2sleep.io.empatica import is_empatica_csv, line_offset
 
     if path.suffix.lower() not in (".csv", ".txt"):
         return f"row {row + 1}"
-    return f"line {row + (line_offset(path) if is_empatica_csv(path) else 2)}"
+    return f"line {row + (line_offset(path) if is_empatica_csv(path) else 2 + table_head(path).skipped)}"
 
 
 def numeric_column(path: Path, name: str, values: np.ndarray) -> np.ndarray:
@@ -244,9 +241,10 @@ def _local_start(path: Path, name: str, start: datetime) -> tuple[datetime, str]
             if not zone:
                 return None
             return start.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone)).replace(tzinfo=None), zone
+        head = table_head(path)
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            lines = [fh.readline(65536), fh.readline(65536)]
-        header, first = csv.reader(lines, delimiter=field_separator(lines[0]))
+            lines = [fh.readline(65536) for _ in range(head.skipped + 2)][head.skipped :]
+        header, first = csv.reader(lines, delimiter=head.separator)
         text = first[header.index(name)].strip()
         offset = _UTC_OFFSET.search(text)
         return (datetime.fromisoformat(text).replace(tzinfo=None), offset.group(0)) if offset else None

@@ -8,11 +8,13 @@ file is not text at all (a binary WFDB annotation file under a text name, a trun
 from __future__ import annotations
 
 import csv
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from wav2sleep.errors import InputFileError
 
-__all__ = ["text_lines", "field_separator", "size_within", "header_names"]
+__all__ = ["text_lines", "field_separator", "size_within", "header_names", "table_head", "TableHead"]
 
 
 def size_within(path: Path, limit: int, what: str, problem: str) -> int:
@@ -40,15 +42,45 @@ def text_lines(path: Path, what: str, encoding: str = "utf-8-sig") -> list[str]:
     return data.decode(encoding, errors="replace").splitlines()
 
 
-def header_names(path: str | Path) -> list[str]:
-    """The column names on the first line of a text table (comma, semicolon or tab separated, quotes allowed); [] for
-    a file that cannot be read. Only that line is read."""
+_SEP_HINT = re.compile(r'"?sep=(.)"?[,;\t]*')  # Excel's hint, which Shimmer's Consensys and others write first
+PREAMBLE_LINES = 100  # at most this many lines before the header are skipped
+
+
+@dataclass(frozen=True)
+class TableHead:
+    """Where a text table's header is: the lines before it (comments starting with ``#`` or ``%``, blank lines, an
+    Excel ``sep=`` hint, as devices write them), the header line, and its field separator."""
+
+    skipped: int
+    header: str
+    separator: str
+
+
+def table_head(path: str | Path) -> TableHead:
+    """The head of a text table; only the lines up to its header are read."""
+    skipped, hint, line = 0, None, ""
     try:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            first = fh.readline(65536)
+            for line in iter(lambda: fh.readline(65536), ""):
+                text = line.strip()
+                sep = _SEP_HINT.fullmatch(text)
+                if sep:
+                    hint = sep.group(1)
+                elif text and not text.startswith(("#", "%")) or skipped >= PREAMBLE_LINES:
+                    break
+                skipped += 1
+            else:
+                line = ""
     except OSError:
-        return []
-    return next(csv.reader([first], delimiter=field_separator(first)), [])
+        line = ""
+    return TableHead(skipped, line.rstrip("\r\n"), hint or field_separator(line))
+
+
+def header_names(path: str | Path) -> list[str]:
+    """The column names on the header line of a text table (comma, semicolon or tab separated, quotes allowed; after
+    any comment lines, ``table_head``); [] for a file that cannot be read."""
+    head = table_head(path)
+    return next(csv.reader([head.header], delimiter=head.separator), [])
 
 
 def field_separator(header: str) -> str:
