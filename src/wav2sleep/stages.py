@@ -97,9 +97,11 @@ def labels_to_codes(labels) -> np.ndarray:
 
 # Stage texts in annotations (EDF+, event tables): the Sleep-EDF convention ("Sleep stage W/1/2/3/4/R/?",
 # "Movement time"), AASM ones ("Sleep stage N2", "Stage - N3", "Sleep Stage: REM"), RemLogic/Embla's ("SLEEP-S2",
-# "SLEEP-REM", "SLEEP-MT"), or a label alone ("N2", Luna's "NREM2").
+# "SLEEP-REM", "SLEEP-MT"), Nox Noxturnal's ("sleep-wake", "sleep-n2", "sleep-rem"; "SLEEP-W", "SLEEP-2", "SLEEP-U" in
+# other exports), or a label alone ("N2", Luna's "NREM2").
 _SLEEP_STAGE = re.compile(r"^sleep[\s_-]*stage[\s:_-]*(.*)$")
-_REMLOGIC = re.compile(r"^sleep-(s[0-4]|rem|mt|unscored)$")
+_REMLOGIC = re.compile(r"^sleep-(s[0-4]|rem|mt|unscored|wake|w|r|u|n[1-4]|[1-4])$")
+_REMLOGIC_LABELS = {"s0": "W", "wake": "W", "w": "W", "r": "R", "u": "UNSCORED", "unscored": "UNSCORED"}
 _STAGE = re.compile(r"^stage[\s:_-]*(.*)$")
 _UNSCORED_TEXTS = {"movement time", "movement", "unscored", "not scored", "?", "mt", "uns", "n/a"}
 # Labels that name a stage on their own.
@@ -118,7 +120,7 @@ def stage_from_text(text: str) -> int | None:
         return UNSCORED
     remlogic = _REMLOGIC.match(key)
     if remlogic is not None:  # S0 is wake
-        return int(labels_to_codes(["W" if remlogic.group(1) == "s0" else remlogic.group(1)])[0])
+        return int(labels_to_codes([_REMLOGIC_LABELS.get(remlogic.group(1), remlogic.group(1))])[0])
     sleep_stage = _SLEEP_STAGE.match(key)
     if sleep_stage is not None and sleep_stage.group(1) == "1/2":  # our own EDF+ export of a 4-class hypnogram
         return LIGHT

@@ -22,6 +22,8 @@ from wav2sleep.stages import LIGHT, UNSCORED, stage_from_text
      ("Sleep Stage: N3", 3), ("Sleep_stage_R", 4), ("Stage - N1", 1), ("Stage W", 0), ("Stage 2", 2),
      ("W", 0), ("Wake", 0), ("N2", 2), ("REM", 4), ("  Sleep  stage  W ", 0),
      ("SLEEP-S0", 0), ("SLEEP-S2", 2), ("SLEEP-S4", 3), ("SLEEP-REM", 4), ("SLEEP-MT", UNSCORED),  # RemLogic
+     ("sleep-wake", 0), ("sleep-n1", 1), ("sleep-n3", 3), ("sleep-rem", 4), ("SLEEP-W", 0), ("SLEEP-2", 2),
+     ("SLEEP-R", 4), ("SLEEP-U", UNSCORED), ("sleep-apnea", None),  # Nox Noxturnal and its exports
      ("NREM2", 2), ("NREM4", 3),  # Luna
      ("Light", LIGHT), ("Sleep stage 1/2", LIGHT), ("n/a", UNSCORED),  # a 4-class scoring (ours, a wearable's)
      ("Lights off", None), ("Obstructive Apnea", None), ("Arousal", None), ("Stage 2 arousal", None), ("2", None)],
@@ -154,3 +156,12 @@ def test_a_stage_onset_or_duration_that_is_not_finite_is_refused(tmp_path, onset
     path.write_bytes(raw.ljust(len(path.read_bytes()), b"\x00")[: len(path.read_bytes())])
     with pytest.raises(InputFileError, match="unreadable annotation onset or duration"):
         read_annotation(path)
+
+
+def test_a_nox_hypnogram_reads_as_the_stages_written(tmp_path):
+    """Noxturnal's scored events exported as EDF+ annotations: stages as sleep-wake ... sleep-rem among others."""
+    texts = ["sleep-wake", "sleep-n1", "arousal", "sleep-n2", "sleep-n3", "sleep-rem", "sleep-wake"]
+    durations = [300, 60, 30, 600, 900, 600, 90]
+    path = sleep_edf_hypnogram(tmp_path / "nox.edf", texts, durations)
+    events = read_annotation(path)
+    np.testing.assert_array_equal(events.codes, [0, 1, 2, 3, 4, 0])
