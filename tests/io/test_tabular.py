@@ -453,6 +453,18 @@ def test_comment_lines_and_a_separator_hint_before_the_header_are_skipped(tmp_pa
         read_recording(tmp_path / "bad.csv")
 
 
+def test_a_header_in_a_comment_line_as_numpy_savetxt_writes_it_names_the_columns(tmp_path):
+    np.savetxt(tmp_path / "r.csv", np.c_[T, X], delimiter=",", header="time,ECG")  # "# time,ECG", then numbers
+    rec = read_recording(tmp_path / "r.csv")
+    assert rec.labels == ["ECG"] and rec.channels["ECG"].rate_hz == pytest.approx(128)
+    assert np.allclose(rec.channels["ECG"].data, X, atol=1e-6)
+    lines = (tmp_path / "r.csv").read_text().splitlines()
+    lines[4] = "0.0234375,abc"
+    (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputFileError, match=r"bad\.csv \[ECG, line 5\]: column is not numeric"):
+        read_recording(tmp_path / "bad.csv")
+
+
 def test_a_hypnogram_after_comment_lines_reads_and_names_its_lines(tmp_path):
     from wav2sleep.io.annotations import read_annotation
 

@@ -85,7 +85,8 @@ def _read_csv(path: Path):
 
     head = table_head(path)  # comment lines before the header (a device's preamble) are skipped
     delimiter = head.separator
-    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=head.skipped),
+    names = header_names(path) if head.named_in_comment else None
+    table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=head.skipped, column_names=names),
                            parse_options=pacsv.ParseOptions(delimiter=delimiter))  # fmt: skip
     if delimiter == ",":
         return table
@@ -165,7 +166,10 @@ def row_place(path: Path, row: int) -> str:
 
     if path.suffix.lower() not in (".csv", ".txt"):
         return f"row {row + 1}"
-    return f"line {row + (line_offset(path) if is_empatica_csv(path) else 2 + table_head(path).skipped)}"
+    if is_empatica_csv(path):
+        return f"line {row + line_offset(path)}"
+    head = table_head(path)
+    return f"line {row + head.skipped + (1 if head.named_in_comment else 2)}"
 
 
 def numeric_column(path: Path, name: str, values: np.ndarray) -> np.ndarray:

@@ -48,17 +48,32 @@ PREAMBLE_LINES = 100  # at most this many lines before the header are skipped
 
 @dataclass(frozen=True)
 class TableHead:
-    """Where a text table's header is: the lines before it (comments starting with ``#`` or ``%``, blank lines, an
-    Excel ``sep=`` hint, as devices write them), the header line, and its field separator."""
+    """Where a text table's header is: the lines before its first row (comments starting with ``#`` or ``%``, blank
+    lines, an Excel ``sep=`` hint, as devices write them), the header, and its field separator. The header is the
+    first other line, or the last comment when that line is already numbers and the comment names as many columns
+    (NumPy's ``savetxt(..., header=...)`` writes ``# time,ECG``): then ``named_in_comment``."""
 
     skipped: int
     header: str
     separator: str
+    named_in_comment: bool = False
+
+
+def _fields(text: str, separator: str) -> list[str]:
+    return next(csv.reader([text], delimiter=separator), [])
+
+
+def _numbers(fields: list[str], separator: str) -> bool:
+    try:
+        [float(f.replace(",", ".") if separator != "," else f) for f in fields]
+    except ValueError:
+        return False
+    return bool(fields)
 
 
 def table_head(path: str | Path) -> TableHead:
     """The head of a text table; only the lines up to its header are read."""
-    skipped, hint, line = 0, None, ""
+    skipped, hint, line, comment = 0, None, "", None
     try:
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             for line in iter(lambda: fh.readline(65536), ""):
@@ -68,12 +83,20 @@ def table_head(path: str | Path) -> TableHead:
                     hint = sep.group(1)
                 elif text and not text.startswith(("#", "%")) or skipped >= PREAMBLE_LINES:
                     break
+                elif text:
+                    comment = text.lstrip("#% ")
                 skipped += 1
             else:
                 line = ""
     except OSError:
         line = ""
-    return TableHead(skipped, line.rstrip("\r\n"), hint or field_separator(line))
+    header = line.rstrip("\r\n")
+    separator = hint or field_separator(header)
+    if comment and skipped and _numbers(_fields(header, separator), separator):
+        names = _fields(comment, separator)
+        if len(names) == len(_fields(header, separator)) and not _numbers(names, separator):
+            return TableHead(skipped, comment, separator, named_in_comment=True)
+    return TableHead(skipped, header, separator)
 
 
 def header_names(path: str | Path) -> list[str]:
