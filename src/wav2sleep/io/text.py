@@ -63,12 +63,17 @@ def _fields(text: str, separator: str) -> list[str]:
     return next(csv.reader([text], delimiter=separator), [])
 
 
-def _numbers(fields: list[str], separator: str) -> bool:
+def _is_number(text: str) -> bool:
     try:
-        [float(f.replace(",", ".") if separator != "," else f) for f in fields]
+        float(text)
     except ValueError:
         return False
-    return bool(fields)
+    return True
+
+
+def _numbers(fields: list[str], separator: str) -> bool:
+    """Whether every field is a number (with a decimal comma where the separator is not a comma)."""
+    return bool(fields) and all(_is_number(f.replace(",", ".") if separator != "," else f) for f in fields)
 
 
 def table_head(path: str | Path) -> TableHead:
