@@ -458,6 +458,10 @@ def test_a_header_in_a_comment_line_as_numpy_savetxt_writes_it_names_the_columns
     rec = read_recording(tmp_path / "r.csv")
     assert rec.labels == ["ECG"] and rec.channels["ECG"].rate_hz == pytest.approx(128)
     assert np.allclose(rec.channels["ECG"].data, X, atol=1e-6)
+    clock = "".join(f"2021-03-04T23:00:{k / 4:06.3f}+01:00,{k % 7}\n" for k in range(200))  # times, not numbers
+    (tmp_path / "clock.csv").write_text("# recorded by a phone app\n# time,ECG\n" + clock)
+    rec = read_recording(tmp_path / "clock.csv")
+    assert str(rec.start) == "2021-03-04 23:00:00" and rec.channels["ECG"].data[:3].tolist() == [0, 1, 2]
     lines = (tmp_path / "r.csv").read_text().splitlines()
     lines[4] = "0.0234375,abc"
     (tmp_path / "bad.csv").write_text("\n".join(lines) + "\n")

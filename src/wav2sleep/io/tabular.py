@@ -246,9 +246,10 @@ def _local_start(path: Path, name: str, start: datetime) -> tuple[datetime, str]
                 return None
             return start.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(zone)).replace(tzinfo=None), zone
         head = table_head(path)
+        first_row = head.skipped + (0 if head.named_in_comment else 1)  # the line of the first data row, from 0
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            lines = [fh.readline(65536) for _ in range(head.skipped + 2)][head.skipped :]
-        header, first = csv.reader(lines, delimiter=head.separator)
+            lines = [fh.readline(65536) for _ in range(first_row + 1)]
+        header, first = header_names(path), next(csv.reader([lines[first_row]], delimiter=head.separator))
         text = first[header.index(name)].strip()
         offset = _UTC_OFFSET.search(text)
         return (datetime.fromisoformat(text).replace(tzinfo=None), offset.group(0)) if offset else None

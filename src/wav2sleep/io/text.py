@@ -50,8 +50,8 @@ PREAMBLE_LINES = 100  # at most this many lines before the header are skipped
 class TableHead:
     """Where a text table's header is: the lines before its first row (comments starting with ``#`` or ``%``, blank
     lines, an Excel ``sep=`` hint, as devices write them), the header, and its field separator. The header is the
-    first other line, or the last comment when that line is already numbers and the comment names as many columns
-    (NumPy's ``savetxt(..., header=...)`` writes ``# time,ECG``): then ``named_in_comment``."""
+    first other line, or the last comment when that line is already values (numbers, clock times) and the comment
+    names as many columns (NumPy's ``savetxt(..., header=...)`` writes ``# time,ECG``): then ``named_in_comment``."""
 
     skipped: int
     header: str
@@ -63,17 +63,21 @@ def _fields(text: str, separator: str) -> list[str]:
     return next(csv.reader([text], delimiter=separator), [])
 
 
-def _is_number(text: str) -> bool:
+_CLOCK_TEXT = re.compile(r"[\d\s:./+\-TZ]*\d[\d\s:./+\-TZ]*")  # dates and times: digits and their punctuation
+
+
+def _is_value(text: str) -> bool:
+    """A number or a clock time: what a data row holds, not a column name."""
     try:
         float(text)
     except ValueError:
-        return False
+        return bool(_CLOCK_TEXT.fullmatch(text.strip()))
     return True
 
 
-def _numbers(fields: list[str], separator: str) -> bool:
-    """Whether every field is a number (with a decimal comma where the separator is not a comma)."""
-    return bool(fields) and all(_is_number(f.replace(",", ".") if separator != "," else f) for f in fields)
+def _values(fields: list[str], separator: str) -> bool:
+    """Whether every field is a value (with a decimal comma where the separator is not a comma)."""
+    return bool(fields) and all(_is_value(f.replace(",", ".") if separator != "," else f) for f in fields)
 
 
 def table_head(path: str | Path) -> TableHead:
@@ -97,9 +101,9 @@ def table_head(path: str | Path) -> TableHead:
         line = ""
     header = line.rstrip("\r\n")
     separator = hint or field_separator(header)
-    if comment and skipped and _numbers(_fields(header, separator), separator):
+    if comment and skipped and _values(_fields(header, separator), separator):
         names = _fields(comment, separator)
-        if len(names) == len(_fields(header, separator)) and not _numbers(names, separator):
+        if len(names) == len(_fields(header, separator)) and not _values(names, separator):
             return TableHead(skipped, comment, separator, named_in_comment=True)
     return TableHead(skipped, header, separator)
 
