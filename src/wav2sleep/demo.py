@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if agreement:
             print(f"  agreement with the expert ({Path(agreement['reference']).name}): kappa {agreement['kappa']:.2f}, "
                   f"accuracy {100 * agreement['accuracy']:.0f} % (this record is one of the model's 13 training "
-                  "nights: new nights agree far less, kappa 0.23 cross-validated; see the model card)")  # fmt: skip
+                  "nights: new nights agree far less; the model card gives the cross-validated figures)")  # fmt: skip
         print(f"  report: {written['html']}")
     step("done")
     return 0
