@@ -85,7 +85,7 @@ def _read_csv(path: Path):
 
     head = table_head(path)  # comment lines before the header (a device's preamble) are skipped
     delimiter = head.separator
-    names = header_names(path) if head.named_in_comment else None
+    names = head.names if head.named_in_comment else None
     table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(skip_rows=head.skipped, column_names=names),
                            parse_options=pacsv.ParseOptions(delimiter=delimiter))  # fmt: skip
     if delimiter == ",":
@@ -249,7 +249,7 @@ def _local_start(path: Path, name: str, start: datetime) -> tuple[datetime, str]
         first_row = head.skipped + (0 if head.named_in_comment else 1)  # the line of the first data row, from 0
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             lines = [fh.readline(65536) for _ in range(first_row + 1)]
-        header, first = header_names(path), next(csv.reader([lines[first_row]], delimiter=head.separator))
+        header, first = head.names, next(csv.reader([lines[first_row]], delimiter=head.separator))
         text = first[header.index(name)].strip()
         offset = _UTC_OFFSET.search(text)
         return (datetime.fromisoformat(text).replace(tzinfo=None), offset.group(0)) if offset else None

@@ -58,6 +58,11 @@ class TableHead:
     separator: str
     named_in_comment: bool = False
 
+    @property
+    def names(self) -> list[str]:
+        """The column names the header gives (quotes allowed)."""
+        return _fields(self.header, self.separator)
+
 
 def _fields(text: str, separator: str) -> list[str]:
     return next(csv.reader([text], delimiter=separator), [])
@@ -100,19 +105,19 @@ def table_head(path: str | Path) -> TableHead:
     except OSError:
         line = ""
     header = line.rstrip("\r\n")
-    separator = hint or field_separator(header)
-    if comment and skipped and _values(_fields(header, separator), separator):
-        names = _fields(comment, separator)
-        if len(names) == len(_fields(header, separator)) and not _values(names, separator):
-            return TableHead(skipped, comment, separator, named_in_comment=True)
-    return TableHead(skipped, header, separator)
+    plain = TableHead(skipped, header, hint or field_separator(header))
+    row = plain.names
+    if comment and skipped and _values(row, plain.separator):
+        commented = TableHead(skipped, comment, plain.separator, named_in_comment=True)
+        if len(commented.names) == len(row) and not _values(commented.names, plain.separator):
+            return commented
+    return plain
 
 
 def header_names(path: str | Path) -> list[str]:
     """The column names on the header line of a text table (comma, semicolon or tab separated, quotes allowed; after
     any comment lines, ``table_head``); [] for a file that cannot be read."""
-    head = table_head(path)
-    return next(csv.reader([head.header], delimiter=head.separator), [])
+    return table_head(path).names
 
 
 def field_separator(header: str) -> str:
