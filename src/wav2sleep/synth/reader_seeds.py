@@ -335,22 +335,24 @@ def _csv(folder: Path) -> Path:
     return folder / "seed.csv"
 
 
-def _csv_clock(folder: Path) -> Path:
-    """A device's export: dates as 03/04/2021 (month first, as its crossing of midnight shows) and a time."""
+def _clocked_ecg_csv(folder: Path, time_name: str, stamp: Callable[[float], str]) -> Path:
+    """A minute of a 16-Hz ECG whose time column ``time_name`` gives each sample's clock time as ``stamp(s)``."""
     t = np.arange(0, 60, 1 / 16)
-    stamps = [(START.replace(hour=23, minute=59, second=30) + timedelta(seconds=a)).strftime("%m/%d/%Y %H:%M:%S.%f")
-              for a in t]  # fmt: skip
-    rows = ["time,ECG"] + [f"{s[:-3]},{np.sin(a):.4f}" for s, a in zip(stamps, t, strict=True)]
+    rows = [f"{time_name},ECG"] + [f"{stamp(float(a))},{np.sin(a):.4f}" for a in t]
     (folder / "seed.csv").write_text("\n".join(rows) + "\n")
     return folder / "seed.csv"
+
+
+def _csv_clock(folder: Path) -> Path:
+    """A device's export: dates as 03/04/2021 (month first, as its crossing of midnight shows) and a time."""
+    before_midnight = START.replace(hour=23, minute=59, second=30)
+    return _clocked_ecg_csv(folder, "time", lambda a: (before_midnight + timedelta(seconds=a)).strftime(
+        "%m/%d/%Y %H:%M:%S.%f")[:-3])  # fmt: skip
 
 
 def _csv_date_index(folder: Path) -> Path:
     """A CSV as pandas writes a DatetimeIndex named ``Date`` (the original wav2sleep's input: first column the time)."""
-    t = np.arange(0, 60, 1 / 16)
-    rows = ["Date,ECG"] + [f"{START + timedelta(seconds=float(a))},{np.sin(a):.4f}" for a in t]
-    (folder / "seed.csv").write_text("\n".join(rows) + "\n")
-    return folder / "seed.csv"
+    return _clocked_ecg_csv(folder, "Date", lambda a: str(START + timedelta(seconds=a)))
 
 
 def _csv_beats(folder: Path) -> Path:
