@@ -26,18 +26,17 @@ def decode_budget_bytes() -> int | None:
         return None
 
 
-def read_table(path: Path, columns: list[str] | None = None):
-    """The pyarrow table of the parquet file ``path`` (only ``columns`` when given), refused with an
-    ``InputFileError`` when its footer states more rows and columns than half the memory could hold."""
+def read_table(path: Path):
+    """The pyarrow table of the parquet file ``path``, refused with an ``InputFileError`` when its footer states
+    more rows and columns than half the memory could hold."""
     import pyarrow.parquet as pq
 
     file = pq.ParquetFile(path)
-    rows = file.metadata.num_rows
-    width = len(columns) if columns is not None else file.metadata.num_columns
+    rows, width = file.metadata.num_rows, file.metadata.num_columns
     decoded, budget = rows * width * BYTES_PER_VALUE, decode_budget_bytes()
     if budget is not None and decoded > budget:
         raise InputFileError(path, "table too large to decode",
                              expected=f"at most {budget / 2**30:.1f} GiB decoded (half this machine's memory)",
                              found=f"{rows} rows x {width} columns ({decoded / 2**30:.1f} GiB) in "
                                    f"{path.stat().st_size} bytes on disk")  # fmt: skip
-    return file.read(columns=columns)
+    return file.read()
