@@ -290,6 +290,26 @@ def test_bdf_plus_goes_through_the_library_fallback(tmp_path):
         read_recording(path, ["SpO2"])
 
 
+def test_what_pyedflib_prints_about_a_truncated_bdf_is_kept_off_standard_output(tmp_path, capfd):
+    """pyedflib's C library prints its complaint about a file's size to stdout, where `wav2sleep stage` writes its
+    results; it is caught and kept with the reasons instead."""
+    import ctypes
+
+    path = tmp_path / "cut.bdf"
+    with pyedflib.EdfWriter(str(path), 1, file_type=pyedflib.FILETYPE_BDF) as w:
+        w.setSignalHeaders([{"label": "ECG", "dimension": "mV", "sample_frequency": 128, "physical_max": 5,
+                             "physical_min": -5, "digital_max": 8388607, "digital_min": -8388608}])  # fmt: skip
+        w.setStartdatetime(START)
+        w.writeSamples([np.sin(np.arange(128 * 40) / 10)])
+    path.write_bytes(path.read_bytes()[:-100])  # the last data record cut short
+    assert channel_labels(path) == ["ECG"]
+    rec = read_recording(path)
+    ctypes.CDLL(None).fflush(None)  # anything C code left in its stdout buffer
+    out = capfd.readouterr().out
+    assert "filesize" not in out and out == ""
+    assert rec.duration_s == 39 and any("39 records" in w for w in rec.warnings)  # edfio read what is there
+
+
 def test_one_channel_of_a_bdf_is_decoded_without_decoding_the_others(tmp_path):
     """A BioSemi-size BDF (many channels at a high rate) must not be decoded whole to stage one of its channels."""
     import tracemalloc

@@ -8,8 +8,13 @@ an EDF our parser refused goes to edfio first, which is the more lenient with od
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
+import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -54,10 +59,39 @@ def _edfio(path: Path, labels: Sequence[str] | None, names_only: bool) -> tuple[
     return names, Recording(path, channels, start, float(edf.duration))
 
 
+@contextmanager
+def _c_stdout_as_warnings() -> Iterator[None]:
+    """pyedflib's C library prints some complaints about a file (``filesize 816 != 144*20+768``) to the process's
+    standard output, which holds the results of a command: within, what C code prints there is caught and warned
+    instead (into the recording's warnings). The redirection is of the process's file descriptor 1, so anything
+    another thread writes there meanwhile is caught too; pyedflib is only the fallback reader."""
+    libc_fflush = getattr(ctypes.CDLL(None), "fflush", None) if os.name == "posix" else None
+    try:
+        saved = os.dup(1) if libc_fflush is not None else None
+    except OSError:  # no standard output to protect
+        saved = None
+    if saved is None:
+        yield
+        return
+    sys.stdout.flush()
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 1)
+        try:
+            yield
+        finally:
+            libc_fflush(None)  # C's buffered stdout goes to the file before fd 1 is restored
+            os.dup2(saved, 1)
+            os.close(saved)
+            caught.seek(0)
+            text = " ".join(caught.read().decode("latin-1").split())
+            if text:  # also when pyedflib then refused the file: its own words, kept
+                warnings.warn(text, stacklevel=3)
+
+
 def _pyedflib(path: Path, labels: Sequence[str] | None, names_only: bool) -> tuple[list[str], Recording | None]:
     import pyedflib
 
-    with pyedflib.EdfReader(str(path)) as f:
+    with _c_stdout_as_warnings(), pyedflib.EdfReader(str(path)) as f:
         names = list(f.getSignalLabels())
         if names_only:
             return names, None
@@ -85,7 +119,8 @@ def _first_that_reads(path: Path, labels: Sequence[str] | None, reason: str,
             raise  # the file was read; a requested channel is not in it
         except Exception as exc:  # each library has its own exception types for malformed files
             message = str(exc).replace(f"{path}: ", "").strip()  # the path is already in our message
-            refusals.append(f"{name}: {message or type(exc).__name__}")
+            printed = "".join(f" ({w.message})" for w in said)  # what it warned or printed before refusing
+            refusals.append(f"{name}: {message or type(exc).__name__}{printed}")
             continue
         if recording is not None and not _is_bdf(path):  # BDF is theirs to read: nothing to warn about
             recording.warnings.append(f"read with {name} ({reason})")
