@@ -58,6 +58,36 @@ def test_a_scoring_beside_the_recording_is_found_and_compared(scored):
     assert a["kappa"] == pytest.approx(expected["kappa"]) and a["confusion"] == expected["confusion"]
 
 
+def test_a_scoring_in_nsrrs_download_layout_is_found(scored, tmp_path):
+    """NSRR keeps polysomnography/edfs/shhs1/X.edf apart from annotations-events-nsrr/shhs1/X-nsrr.xml (else
+    annotations-events-profusion/shhs1/X-profusion.xml): --reference auto finds them there."""
+    import shutil
+
+    edf, truth, model = scored
+    psg = tmp_path / "shhs" / "polysomnography"
+    night = psg / "edfs" / "shhs1" / "shhs1-200001.edf"
+    night.parent.mkdir(parents=True)
+    shutil.copy(edf, night)
+    assert find_reference(night, []) is None
+    profusion = psg / "annotations-events-profusion" / "shhs1" / "shhs1-200001-profusion.xml"
+    profusion.parent.mkdir(parents=True)
+    stages = "".join(f"<SleepStage>{5 if s == 4 else s}</SleepStage>" for s in truth)  # R&K digits: REM is 5
+    profusion.write_text('<?xml version="1.0"?><CMPStudyConfig><EpochLength>30</EpochLength><SleepStages>'
+                         f"{stages}</SleepStages></CMPStudyConfig>")  # fmt: skip
+    assert find_reference(night, []) == profusion
+    nsrr = psg / "annotations-events-nsrr" / "shhs1" / "shhs1-200001-nsrr.xml"
+    nsrr.parent.mkdir(parents=True)
+    shutil.copy(edf.with_name("rec-nsrr.xml"), nsrr)
+    assert find_reference(night, []) == nsrr  # NSRR's own scoring first
+    a = stage(night, model, reference="auto").metadata["agreement"]
+    b = stage(edf, model, reference="auto").metadata["agreement"]
+    assert a["reference"] == str(nsrr) and a["epochs_compared"] == 60 and a["confusion"] == b["confusion"]
+    elsewhere = tmp_path / "edfs-copy" / "shhs1-200001.edf"  # a folder merely named like it: nothing to find
+    elsewhere.parent.mkdir()
+    shutil.copy(edf, elsewhere)
+    assert find_reference(elsewhere, []) is None
+
+
 def test_the_cli_reports_agreement_in_terminal_cohort_json_and_report(scored, tmp_path, capsys):
     edf, _, model = scored
     out = tmp_path / "out"

@@ -10,9 +10,16 @@ from pathlib import Path
 
 __all__ = ["NightSource", "Corpus", "NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "split_list"]
 
-from wav2sleep.io.annotations import HYPNOGRAM_CSV, NSRR_XML, SLPDB_AN, WSC_ALLSCORE, WSC_STG  # noqa: E402
+from wav2sleep.io.annotations import (  # noqa: E402
+    HYPNOGRAM_CSV,
+    NSRR_SCORING_FOLDERS,
+    NSRR_XML,
+    SLPDB_AN,
+    WSC_ALLSCORE,
+    WSC_STG,
+)
 
-XML_DIR = "polysomnography/annotations-events-nsrr"
+XML_DIR = f"polysomnography/{NSRR_SCORING_FOLDERS[0][0]}"
 
 
 @dataclass(frozen=True)

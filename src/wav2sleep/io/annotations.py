@@ -39,7 +39,7 @@ from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
            "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ORIGINAL_PREDICTIONS",
-           "ANNOTATION_READERS",
+           "ANNOTATION_READERS", "NSRR_EDF_FOLDER", "NSRR_SCORING_FOLDERS",
            "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
@@ -70,6 +70,9 @@ _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt
 # The scoring of recording X, by name, in this order of preference, with the check its content must pass where the
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.
+# NSRR's downloads keep polysomnography/edfs/[sub/]X.edf apart from its scorings, in the same sub-folders.
+NSRR_EDF_FOLDER = "edfs"
+NSRR_SCORING_FOLDERS = (("annotations-events-nsrr", "-nsrr.xml"), ("annotations-events-profusion", "-profusion.xml"))
 _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), (".xml", NSRR_XML, None),
            (".rml", NSRR_XML, None), (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None),
            (".an", SLPDB_AN, None), (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
@@ -151,6 +154,22 @@ def _bids_scoring(recording: Path) -> Path | None:
     return None
 
 
+def _nsrr_layout_scoring(recording: Path) -> Path | None:
+    """NSRR's layout: ``.../edfs/[sub/]X.edf`` is scored in ``.../annotations-events-nsrr/[sub/]X-nsrr.xml`` (else
+    Compumedics' ``.../annotations-events-profusion/[sub/]X-profusion.xml``), the last ``edfs`` folder in the path
+    giving the root."""
+    parts = recording.parts[:-1]
+    if NSRR_EDF_FOLDER not in parts:
+        return None
+    at = len(parts) - 1 - parts[::-1].index(NSRR_EDF_FOLDER)
+    root, sub = Path(*parts[:at]), parts[at + 1 :]
+    for folder, suffix in NSRR_SCORING_FOLDERS:
+        candidate = root.joinpath(folder, *sub, recording.stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _sleep_edf_hypnogram(recording: Path) -> Path | None:
     """Sleep-EDF's pairing: ``NAME-PSG.edf`` is scored in ``NAME-Hypnogram.edf``, or, as Sleep-EDF names them,
     ``SC4001E0-PSG.edf`` in ``SC4001EC-Hypnogram.edf`` (the last letter names the scorer's file): the one such file
@@ -176,7 +195,8 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     ``X_stage.txt``, ISRUC's ``X_1.txt`` (a list of stages), a CAP scoring ``X.txt``, Sleep-EDF's
     ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, MASS's ``NAME Base.edf`` for ``NAME PSG.edf``, BIDS's
     ``sub-X_..._hypnogram.tsv`` or ``..._events.tsv`` (with a stage column) for ``sub-X_..._eeg.edf``, or DREAMS's
-    ``HypnogramAASM_X.txt`` (else ``HypnogramR&K_X.txt``); ``None`` when there is none."""
+    ``HypnogramAASM_X.txt`` (else ``HypnogramR&K_X.txt``), or NSRR's ``annotations-events-nsrr/[sub/]X-nsrr.xml``
+    for ``edfs/[sub/]X.edf`` (its download layout); ``None`` when there is none."""
     recording = Path(recording)
     for suffix, fmt, check in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)
@@ -192,7 +212,8 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
         dreams = recording.with_name(f"{prefix}{recording.stem}.txt")
         if dreams.is_file() and is_dreams_txt(dreams):
             return dreams, DREAMS_TXT
-    return None
+    nsrr = _nsrr_layout_scoring(recording)
+    return (nsrr, NSRR_XML) if nsrr is not None else None
 
 
 def embedded_scoring(recording: str | Path) -> bool:
