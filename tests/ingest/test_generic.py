@@ -135,3 +135,21 @@ def test_an_nch_style_tsv_beside_the_edf_is_its_scoring(tmp_path):
     assert summary.ok == 1 and summary.failed == 0
     (row,) = read_manifest(tmp_path / "store")
     np.testing.assert_array_equal(read_night(tmp_path / "store" / row["path"]).stages, codes)
+
+
+def test_an_nsrr_dataset_not_among_the_seven_ingests_with_its_scorings_from_nsrrs_layout(tmp_path):
+    """NSRR's other cohorts (HomePAP, APPLES, ...) share its download layout: edfs/ and annotations-events-nsrr/ with
+    the same sub-folders. Any such folder ingests with its stages."""
+    from wav2sleep.synth.annotations import write_nsrr_xml
+
+    night = simulate_night(2, 0.5, eog=False, has_ppg=False, rates={"ECG": 128})
+    psg = tmp_path / "homepap" / "polysomnography"
+    (psg / "edfs" / "lab").mkdir(parents=True)
+    (psg / "annotations-events-nsrr" / "lab").mkdir(parents=True)
+    start = datetime(2011, 5, 2, 22, 30)
+    write_edf(psg / "edfs" / "lab" / "homepap-lab-1600001.edf", [("ECG", night.waveforms["ECG"][0], 128, "mV")], start)
+    write_nsrr_xml(psg / "annotations-events-nsrr" / "lab" / "homepap-lab-1600001-nsrr.xml", night.stages, start)
+    summary = ingest_folder(tmp_path / "homepap", tmp_path / "store", signals="ECG", workers=1, progress=False)
+    assert summary.ok == 1 and summary.failed == 0
+    (row,) = read_manifest(tmp_path / "store")
+    np.testing.assert_array_equal(read_night(tmp_path / "store" / row["path"]).stages, night.stages)
