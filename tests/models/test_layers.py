@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from wav2sleep.models.encoders import ResidualBlock
-from wav2sleep.models.layers import CHUNK, InstanceNorm1d, instance_norm_in_place
+from wav2sleep.models.encoders import ConvLayer, ResidualBlock
+from wav2sleep.models.layers import CHUNK, instance_norm_
 
 
 @pytest.mark.parametrize(
@@ -21,22 +21,30 @@ def test_in_place_instance_norm_is_as_accurate_as_pytorchs(shape, offset, spread
     torch.manual_seed(0)
     x = torch.randn(shape) * spread + offset
     exact = F.instance_norm(x.double(), eps=1e-2)
-    ours = instance_norm_in_place(x, 1e-2).double()
     theirs = F.instance_norm(x, eps=1e-2).double()
+    ours = instance_norm_(x, 1e-2).double()
     assert (ours - exact).abs().max() <= 2 * (theirs - exact).abs().max() + 1e-6
 
 
-def test_the_module_takes_the_in_place_path_only_without_autograd():
+@pytest.mark.parametrize("norm", ["instance", "batch", "layer"])
+def test_a_conv_layer_and_a_block_give_the_same_values_with_and_without_autograd(norm):
+    """Without autograd, a layer normalises and activates its convolution's output in place (instance norm: our
+    own statistics); with it, PyTorch's modules as they are."""
     torch.manual_seed(1)
-    norm, x = InstanceNorm1d(8, eps=1e-2), torch.randn(2, 8, 3 * CHUNK + 7) * 4 + 2
-    with_grad = norm(x.requires_grad_())
-    with_grad.sum().backward()  # the plain kernel: differentiable
+    layer, block = ConvLayer(4, 8, norm=norm).eval(), ResidualBlock(4, 8, norm=norm).eval()
+    x = torch.randn(2, 4, 3 * CHUNK + 7) * 4 + 2
+    for module in (layer, block):
+        with_grad = module(x.requires_grad_())
+        with_grad.sum().backward()  # the plain modules: differentiable
+        with torch.inference_mode():
+            inferred = module(x.detach())
+        with torch.no_grad():
+            assert torch.equal(module(x), inferred)
+        torch.testing.assert_close(inferred, with_grad.detach())  # float32 rounding apart
+    kept = x.detach().clone()
     with torch.inference_mode():
-        inferred = norm(x.detach())
-    with torch.no_grad():
-        assert torch.equal(norm(x), inferred)
-    torch.testing.assert_close(inferred, with_grad.detach(), atol=1e-6, rtol=0)
-    assert torch.equal(norm(x[0]).detach(), F.instance_norm(x[0][None], eps=1e-2)[0].detach())  # unbatched [C, T]
+        layer(x.detach()), block(x.detach())
+    assert torch.equal(x.detach(), kept)  # in place on their own outputs, never on the input
 
 
 @pytest.mark.parametrize("length", [4096, 4097])
