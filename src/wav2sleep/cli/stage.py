@@ -54,7 +54,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                         "(ISRUC), hypnogram CSV or TSV (BIDS events.tsv, _hypnogram.tsv), JSON (ours, a Fitbit sleep "
                         "log), EDF+ annotations such as Sleep-EDF's X-Hypnogram.edf or HMC's X_sleepscoring.edf; a "
                         "4-class scoring with Light, such as a wearable's or this tool's, compares on 4 classes; "
-                        "'auto': found beside each recording (or in NSRR's annotations-events-nsrr folder), else the stages in its own EDF+ annotations or, for a "
+                        "'auto': found beside each recording (or in NSRR's annotations-events-nsrr folder), else the "
+                        "stages in its own EDF+ annotations or, for a "
                         "table of samples such as DREAMT's, its stage column; or a model's output to compare with: "
                         "the original wav2sleep's X.preds.csv): kappa, "
                         "accuracy, per-stage F1, confusion, differences in every statistic")  # fmt: skip

@@ -12,14 +12,14 @@ __all__ = ["NightSource", "Corpus", "NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPN
 
 from wav2sleep.io.annotations import (  # noqa: E402
     HYPNOGRAM_CSV,
-    NSRR_SCORING_FOLDERS,
     NSRR_XML,
+    NSRR_XML_FOLDER,
     SLPDB_AN,
     WSC_ALLSCORE,
     WSC_STG,
 )
 
-XML_DIR = f"polysomnography/{NSRR_SCORING_FOLDERS[0][0]}"
+XML_DIR = f"polysomnography/{NSRR_XML_FOLDER}"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from wav2sleep.io.wsc import read_wsc_allscore, read_wsc_stg
 
 __all__ = ["NSRR_XML", "WSC_STG", "WSC_ALLSCORE", "HYPNOGRAM_CSV", "SLPDB_AN", "EDF_ANNOTATIONS", "WFDB_ANNOTATIONS",
            "CAP_TXT", "UCD_STAGE", "DREAMS_TXT", "HYPNOGRAM_JSON", "TABLE_STAGES", "ORIGINAL_PREDICTIONS",
-           "ANNOTATION_READERS", "NSRR_EDF_FOLDER", "NSRR_SCORING_FOLDERS",
+           "ANNOTATION_READERS", "NSRR_EDF_FOLDER", "NSRR_XML_FOLDER", "NSRR_SCORING_FOLDERS",
            "annotation_format", "read_annotation", "scoring_beside", "embedded_scoring"]  # fmt: skip
 
 NSRR_XML = "nsrr-xml"
@@ -71,8 +71,8 @@ _ENDINGS = ((".stg.txt", WSC_STG), (".allscore.txt", WSC_ALLSCORE), ("_stage.txt
 # name alone says little: HMC's X_sleepscoring.edf, UCD's X_stage.txt, ISRUC's X_1.txt (its first scorer: a list of
 # stages), a CAP scoring X.txt.
 # NSRR's downloads keep polysomnography/edfs/[sub/]X.edf apart from its scorings, in the same sub-folders.
-NSRR_EDF_FOLDER = "edfs"
-NSRR_SCORING_FOLDERS = (("annotations-events-nsrr", "-nsrr.xml"), ("annotations-events-profusion", "-profusion.xml"))
+NSRR_EDF_FOLDER, NSRR_XML_FOLDER = "edfs", "annotations-events-nsrr"
+NSRR_SCORING_FOLDERS = ((NSRR_XML_FOLDER, "-nsrr.xml"), ("annotations-events-profusion", "-profusion.xml"))
 _BESIDE = (("-nsrr.xml", NSRR_XML, None), ("-profusion.xml", NSRR_XML, None), (".xml", NSRR_XML, None),
            (".rml", NSRR_XML, None), (".stg.txt", WSC_STG, None), (".allscore.txt", WSC_ALLSCORE, None),
            (".an", SLPDB_AN, None), (".st", WFDB_ANNOTATIONS, None), (".arousal", WFDB_ANNOTATIONS, None),
