@@ -82,6 +82,9 @@ def test_a_scoring_in_nsrrs_download_layout_is_found(scored, tmp_path):
     a = stage(night, model, reference="auto").metadata["agreement"]
     b = stage(edf, model, reference="auto").metadata["agreement"]
     assert a["reference"] == str(nsrr) and a["epochs_compared"] == 60 and a["confusion"] == b["confusion"]
+    repaired = night.with_name("shhs1-200001_fixed.edf")  # the original's 0_fix_edfs copy: its original's scoring
+    shutil.copy(night, repaired)
+    assert find_reference(repaired, []) == nsrr
     elsewhere = tmp_path / "edfs-copy" / "shhs1-200001.edf"  # a folder merely named like it: nothing to find
     elsewhere.parent.mkdir()
     shutil.copy(edf, elsewhere)

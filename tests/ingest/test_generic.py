@@ -153,3 +153,25 @@ def test_an_nsrr_dataset_not_among_the_seven_ingests_with_its_scorings_from_nsrr
     assert summary.ok == 1 and summary.failed == 0
     (row,) = read_manifest(tmp_path / "store")
     np.testing.assert_array_equal(read_night(tmp_path / "store" / row["path"]).stages, night.stages)
+
+
+def test_a_repaired_copy_is_read_in_place_of_its_original_as_the_same_scored_night(tmp_path):
+    """The original's 0_fix_edfs saves a repaired X.edf as X_fixed.edf beside it: the copy is read, not X.edf (nor
+    both), under X's session and with X's scoring; a copy whose original is gone still ingests as that night."""
+    from wav2sleep.synth.annotations import write_nsrr_xml
+
+    night = simulate_night(2, 0.5, eog=False, has_ppg=False, rates={"ECG": 128})
+    ecg = night.waveforms["ECG"][0]
+    folder, start = tmp_path / "lab", datetime(2011, 5, 2, 22, 30)
+    (folder / "sub").mkdir(parents=True)
+    write_edf(folder / "a.edf", [("Junk", ecg, 128, "mV")], start)  # unusable: it fails if it is read
+    write_edf(folder / "a_fixed.edf", [("ECG", ecg, 128, "mV")], start)
+    write_edf(folder / "sub" / "b_fixed.edf", [("ECG", ecg, 128, "mV")], start)
+    for name in ("a", "sub/b"):
+        write_nsrr_xml(folder / f"{name}-nsrr.xml", night.stages, start)
+    summary = ingest_folder(folder, tmp_path / "store", signals="ECG", workers=1, progress=False)
+    assert summary.ok == 2 and summary.failed == 0
+    rows = {row["session"]: row for row in read_manifest(tmp_path / "store")}
+    assert set(rows) == {"a", "sub__b"}
+    for row in rows.values():
+        np.testing.assert_array_equal(read_night(tmp_path / "store" / row["path"]).stages, night.stages)

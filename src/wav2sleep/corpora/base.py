@@ -18,6 +18,7 @@ from wav2sleep.io.annotations import (  # noqa: E402
     WSC_ALLSCORE,
     WSC_STG,
 )
+from wav2sleep.io.repaired import repaired_copy, repaired_from  # noqa: E402
 
 XML_DIR = f"polysomnography/{NSRR_XML_FOLDER}"
 
@@ -64,13 +65,13 @@ class Corpus:
         if self.annotation_format == NSRR_XML:
             sessions = [p.name.removesuffix("-nsrr.xml") for p in (folder / XML_DIR).rglob("*-nsrr.xml")]
         else:
-            sessions = [p.stem for p in folder.rglob("*" + self.recording_suffix) if not p.stem.endswith("_fixed")]
+            sessions = [p.stem for p in folder.rglob("*" + self.recording_suffix) if repaired_from(p) is None]
         nights = []
         for session in sorted(set(sessions)):
             if not self.session_pattern.fullmatch(session):
                 continue
             edf = folder / self.edf_relpath(session)
-            fixed = edf.with_name(edf.stem + "_fixed.edf")  # CHAT's repaired copies, if a user made them
+            fixed = repaired_copy(edf)  # CHAT's repaired copies, if a user made them
             if fixed.exists():
                 edf = fixed
             annotation, fmt = self._annotation(folder, session)

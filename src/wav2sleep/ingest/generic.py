@@ -6,9 +6,11 @@ beside it that ``wav2sleep.io.annotations.scoring_beside`` finds (``x-nsrr.xml``
 own EDF+ annotations (a night whose annotations hold no stage is unscored). A table of samples with a stage column
 (``.csv`` or ``.parquet``: DREAMT's ``S002_whole_df.csv``) is a scored recording too, its stage column its scoring;
 other tables in the folder (hypnograms, this tool's outputs) are not recordings. EDF+ files that hold only annotations
-are scorings, not recordings. Session ids are the path below the folder with ``/`` written as ``__``. Something named
-like a recording that is not a readable file (a folder, a dangling or looping link) but has a hypnogram beside it is
-kept, so that it is reported as a failed night with the reason rather than silently skipped.
+are scorings, not recordings. A repaired copy ``x_fixed.edf`` (the original's ``0_fix_edfs``) is read in place of
+``x.edf``, as the same session with the same scoring. Session ids are the path below the folder with ``/`` written
+as ``__``. Something named like a recording that is not a readable file (a folder, a dangling or looping link) but
+has a hypnogram beside it is kept, so that it is reported as a failed night with the reason rather than silently
+skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from wav2sleep.errors import utf8_safe
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, TABLE_STAGES, embedded_scoring, scoring_beside
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.recording import found_as_recording
+from wav2sleep.io.repaired import repaired_copy, repaired_from
 from wav2sleep.io.table_stages import TABLE_SUFFIXES, has_stage_column
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
@@ -53,12 +56,14 @@ def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}
     # A record with beat intervals (x.rr) is read from them: its x.hea then only gives the start and length.
     recordings = [p for p in recordings if not (p.suffix == ".hea" and p.with_suffix("") in beat_files)]
+    found = set(recordings)
     nights = []
     for path in recordings:
-        if path.stem.endswith("_fixed") or path.with_name(path.stem + "_fixed.edf").exists():
+        if repaired_copy(path) in found:  # the original's repaired copy (X_fixed.edf) is read instead
             continue
         annotation, fmt = _annotation(path)
-        session = str(path.relative_to(folder).with_suffix("")).replace("/", "__")
+        named = repaired_from(path) or path  # a repaired copy is the same night as its original
+        session = str(named.relative_to(folder).with_suffix("")).replace("/", "__")
         session = utf8_safe(session)  # a name's bytes that are not UTF-8 as \xff: the store's tables can hold it
         nights.append(NightSource(dataset, session, session, "", path, annotation, fmt))
     return nights

@@ -29,6 +29,7 @@ from wav2sleep.io.nsrr_xml import read_nsrr_xml
 from wav2sleep.io.original_predictions import is_original_predictions, read_original_predictions
 from wav2sleep.io.paths import require_file
 from wav2sleep.io.recording import guard_reader
+from wav2sleep.io.repaired import repaired_from
 from wav2sleep.io.slpdb_annotations import read_slpdb_annotations
 from wav2sleep.io.stage_events import StageEvents
 from wav2sleep.io.table_stages import has_stage_column, read_table_stages
@@ -196,8 +197,17 @@ def scoring_beside(recording: str | Path) -> tuple[Path, str] | None:
     ``NAMEx-Hypnogram.edf`` for ``NAME0-PSG.edf``, MASS's ``NAME Base.edf`` for ``NAME PSG.edf``, BIDS's
     ``sub-X_..._hypnogram.tsv`` or ``..._events.tsv`` (with a stage column) for ``sub-X_..._eeg.edf``, or DREAMS's
     ``HypnogramAASM_X.txt`` (else ``HypnogramR&K_X.txt``), or NSRR's ``annotations-events-nsrr/[sub/]X-nsrr.xml``
-    for ``edfs/[sub/]X.edf`` (its download layout); ``None`` when there is none."""
+    for ``edfs/[sub/]X.edf`` (its download layout); ``None`` when there is none. A repaired copy ``X_fixed.edf``
+    (``wav2sleep.io.repaired``) has its original's scoring."""
     recording = Path(recording)
+    found = _scoring_named_after(recording)
+    original = repaired_from(recording)
+    if found is None and original is not None:  # a repaired copy, X_fixed.edf, is scored as X.edf
+        found = _scoring_named_after(original)
+    return found
+
+
+def _scoring_named_after(recording: Path) -> tuple[Path, str] | None:
     for suffix, fmt, check in _BESIDE:
         candidate = recording.with_name(recording.stem + suffix)
         if candidate.is_file() and (check is None or check(candidate)):
