@@ -119,6 +119,14 @@ def test_signal_lines_that_do_not_match_the_signal_count_are_refused(tmp_path, s
     hea.write_text("\n".join([*lines, lines[signal_lines[1]]]) + "\n")
     with pytest.raises(InputFileError, match="expected 2 signal lines; found 3"):
         read_recording(hea)
+    # A header cut after its record line: wfdb fails with an IndexError; the count is what is said.
+    for record_line in ("100 2 360 650000", "100/3 2 360 650000 10:30:00 20/07/1989"):
+        hea.write_text(record_line + "\n")
+        what = "segment" if "/" in record_line else "signal"
+        with pytest.raises(InputFileError, match=rf"\[number of {what}s\]: {what} lines do not match the {what} "
+                                                 rf"count; expected {3 if what == 'segment' else 2} {what} lines; "
+                                                 r"found 0$"):  # fmt: skip
+            read_recording(hea)
 
 
 @pytest.mark.parametrize(("written", "read_as"), [("360", 360), ("360/1000", 360), ("360/1000(0)", 360),

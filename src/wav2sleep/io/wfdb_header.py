@@ -119,6 +119,9 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
         raise InputFileError(hea, f"cannot read WFDB header ({exc.strerror or exc})") from exc
     index = record_line(lines)
     tokens = lines[index].split() if index >= 0 else []
+    too_few = _too_few_lines(hea, lines, index) if tokens else None
+    if too_few is not None:
+        raise too_few
     if len(tokens) < 5:  # no time or date to blame
         raise InputFileError(hea, f"unreadable WFDB header ({refusal})")
     warnings = []
@@ -144,6 +147,19 @@ def open_wfdb_record(hea: str | Path) -> Iterator[WfdbHeader]:
             raise InputFileError(hea, f"unreadable WFDB header ({exc})") from exc
         start = _start(base_date, base_time, warnings)
         yield WfdbHeader(str(folder / hea.stem), header, start, warnings)
+
+
+def _too_few_lines(hea: Path, lines: list[str], index: int) -> InputFileError | None:
+    """A header with fewer signal (or segment) lines than its record line declares, said as such: ``wfdb`` fails on
+    it with an ``IndexError``."""
+    tokens = lines[index].split()
+    segments = tokens[0].partition("/")[2]
+    declared, what = (segments, "segment") if segments else (tokens[1] if len(tokens) > 1 else "", "signal")
+    found = sum(_is_entry(line) for line in lines[index + 1 :])
+    if not declared.isdigit() or found >= int(declared):
+        return None
+    return InputFileError(hea, f"{what} lines do not match the {what} count", field=f"number of {what}s",
+                          expected=f"{int(declared)} {what} lines", found=str(found))  # fmt: skip
 
 
 def _first_tokens(lines: list[str]) -> list[str]:
