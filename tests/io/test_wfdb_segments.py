@@ -88,3 +88,19 @@ def test_counts_and_lengths_the_segments_do_not_hold_are_refused_before_allocati
     variable_layout.write_text(variable_layout.read_text().replace(old, new))
     with pytest.raises(InputFileError, match=message):
         read_recording(variable_layout)
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("var_0002 2 125 75000", "var_0002 2 125", r"var\.hea \[segments\]: segment var_0002 length disagrees with its own "
+                                               r"header; expected 75000 samples \(this header\); found no length in "
+                                               r"var_0002\.hea"),
+    ("var_0002 2 125 75000", "var_0002 2 125 7500", "expected 75000 samples .this header.; found 7500 samples in"),
+    ("var_0002 2 125", "vaz_0002 2 125", r"var_0002\.hea \[record name\]: segment header names another record; "
+                                         "expected var_0002; found vaz_0002"),
+])  # fmt: skip
+def test_a_segment_header_that_disagrees_with_the_records_says_how(variable_layout, old, new, message):
+    segment = variable_layout.parent / "var_0002.hea"
+    assert old in segment.read_text()
+    segment.write_text(segment.read_text().replace(old, new))
+    with pytest.raises(InputFileError, match=message):
+        read_recording(variable_layout)

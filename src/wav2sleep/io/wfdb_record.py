@@ -137,13 +137,16 @@ def _check_segments(path: Path, opened, segments: list) -> None:
     if header.sig_len is not None and int(header.sig_len) != sum(lengths):
         raise InputFileError(path, "record length is not the sum of its segments' lengths", field="number of samples",
                              expected=str(sum(lengths)), found=str(header.sig_len))  # fmt: skip
-    listed = {name: n for name, n in zip(header.seg_name or [], lengths, strict=False) if name != "~"}
-    for segment in segments:
-        where = path.parent / f"{segment.record_name}.hea"  # the user's file, not the lenient copy's link
-        if int(segment.sig_len or 0) != listed.get(segment.record_name, -1):
-            raise InputFileError(path, f"segment {segment.record_name} length disagrees with its own header",
-                                 field="segments", expected=str(segment.sig_len),
-                                 found=str(listed.get(segment.record_name)))  # fmt: skip
+    listed = [(name, n) for name, n in zip(header.seg_name or [], lengths, strict=False) if name != "~"]
+    for (name, length), segment in zip(listed, segments, strict=False):  # _segments reads them in this order
+        where = path.parent / f"{name}.hea"  # the user's file, not the lenient copy's link
+        if segment.record_name != name:
+            raise InputFileError(where, "segment header names another record", field="record name",
+                                 expected=name, found=str(segment.record_name))  # fmt: skip
+        if segment.sig_len is None or int(segment.sig_len) != length:
+            own = "no length" if segment.sig_len is None else f"{segment.sig_len} samples"
+            raise InputFileError(path, f"segment {name} length disagrees with its own header", field="segments",
+                                 expected=f"{length} samples (this header)", found=f"{own} in {name}.hea")  # fmt: skip
         _check_signal_lines(where, segment)
         _check_length(where, segment)
         frames = _complete_frames(where, segment)
