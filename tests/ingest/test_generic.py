@@ -157,7 +157,8 @@ def test_an_nsrr_dataset_not_among_the_seven_ingests_with_its_scorings_from_nsrr
 
 def test_a_repaired_copy_is_read_in_place_of_its_original_as_the_same_scored_night(tmp_path):
     """The original's 0_fix_edfs saves a repaired X.edf as X_fixed.edf beside it: the copy is read, not X.edf (nor
-    both), under X's session and with X's scoring; a copy whose original is gone still ingests as that night."""
+    both), under X's session and with X's scoring; a copy whose original is gone still ingests as that night. A
+    folder staged with `wav2sleep stage` takes the copies too."""
     from wav2sleep.synth.annotations import write_nsrr_xml
 
     night = simulate_night(2, 0.5, eog=False, has_ppg=False, rates={"ECG": 128})
@@ -175,3 +176,6 @@ def test_a_repaired_copy_is_read_in_place_of_its_original_as_the_same_scored_nig
     assert set(rows) == {"a", "sub__b"}
     for row in rows.values():
         np.testing.assert_array_equal(read_night(tmp_path / "store" / row["path"]).stages, night.stages)
+    from wav2sleep.inference.batch import find_recordings
+
+    assert find_recordings([folder])[0] == [folder / "a_fixed.edf", folder / "sub" / "b_fixed.edf"]  # stage FOLDER

@@ -13,6 +13,7 @@ from wav2sleep.io.hypnogram_csv import is_hypnogram_table
 from wav2sleep.io.original_predictions import is_original_predictions
 from wav2sleep.io.paths import not_a_file
 from wav2sleep.io.recording import READERS, found_as_recording
+from wav2sleep.io.repaired import repaired_copy
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["find_recordings", "output_names", "check_device", "OUR_OUTPUTS"]
@@ -32,13 +33,14 @@ def _is_recording(path: Path) -> bool:
 
 def _from_folder(folder: Path) -> list[Path]:
     """Recordings under ``folder`` (recursively). A WFDB record is its ``.hea`` (a multi-segment record its master
-    header, not its segments'); an SLPDB-style ``x.rr`` beside an ``x.hea`` whose signal files are absent stands for
+    header, not its segments'); a repaired copy ``X_fixed.edf`` instead of ``X.edf``; an SLPDB-style ``x.rr`` beside an ``x.hea`` whose signal files are absent stands for
     that record instead."""
     found = sorted(p for p in folder.rglob("*") if p.is_file() and _is_recording(p))
     segments = multi_segment_parts(found)
+    repaired = set(found)
     out = []
     for p in found:
-        if p in segments:
+        if p in segments or repaired_copy(p) in repaired:  # X_fixed.edf, the original's repair, is staged for X.edf
             continue
         if p.suffix.lower() == ".hea" and p.with_suffix(".rr").is_file() and not p.with_suffix(".dat").is_file():
             continue
