@@ -33,14 +33,14 @@ def _is_recording(path: Path) -> bool:
 
 def _from_folder(folder: Path) -> list[Path]:
     """Recordings under ``folder`` (recursively). A WFDB record is its ``.hea`` (a multi-segment record its master
-    header, not its segments'); a repaired copy ``X_fixed.edf`` instead of ``X.edf``; an SLPDB-style ``x.rr`` beside an ``x.hea`` whose signal files are absent stands for
-    that record instead."""
+    header, not its segments'); a repaired copy ``X_fixed.edf`` instead of ``X.edf``; an SLPDB-style ``x.rr``
+    beside an ``x.hea`` whose signal files are absent stands for that record instead."""
     found = sorted(p for p in folder.rglob("*") if p.is_file() and _is_recording(p))
     segments = multi_segment_parts(found)
-    repaired = set(found)
+    listed = set(found)
     out = []
     for p in found:
-        if p in segments or repaired_copy(p) in repaired:  # X_fixed.edf, the original's repair, is staged for X.edf
+        if p in segments or repaired_copy(p) in listed:  # X_fixed.edf, the original's repair, is staged for X.edf
             continue
         if p.suffix.lower() == ".hea" and p.with_suffix(".rr").is_file() and not p.with_suffix(".dat").is_file():
             continue
