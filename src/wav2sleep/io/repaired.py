@@ -18,8 +18,8 @@ def repaired_copy(recording: Path) -> Path:
 
 def repaired_from(recording: Path) -> Path | None:
     """The recording that ``recording`` is a repaired copy of (whether or not it is still there), or ``None`` when
-    it is not named as one."""
+    it is not named as one (only EDFs are: a WFDB record may be named ``x_fixed``)."""
     stem = recording.stem
-    if not stem.endswith(REPAIRED_SUFFIX) or stem == REPAIRED_SUFFIX:
+    if recording.suffix.lower() != ".edf" or not stem.endswith(REPAIRED_SUFFIX) or stem == REPAIRED_SUFFIX:
         return None
     return recording.with_name(stem.removesuffix(REPAIRED_SUFFIX) + recording.suffix)
