@@ -13,7 +13,7 @@ from wav2sleep.io.hypnogram_csv import is_hypnogram_table
 from wav2sleep.io.original_predictions import is_original_predictions
 from wav2sleep.io.paths import not_a_file
 from wav2sleep.io.recording import READERS, found_as_recording
-from wav2sleep.io.repaired import repaired_copy
+from wav2sleep.io.repaired import without_repaired_originals
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
 __all__ = ["find_recordings", "output_names", "check_device", "OUR_OUTPUTS"]
@@ -37,10 +37,9 @@ def _from_folder(folder: Path) -> list[Path]:
     beside an ``x.hea`` whose signal files are absent stands for that record instead."""
     found = sorted(p for p in folder.rglob("*") if p.is_file() and _is_recording(p))
     segments = multi_segment_parts(found)
-    listed = set(found)
     out = []
-    for p in found:
-        if p in segments or repaired_copy(p) in listed:  # X_fixed.edf, the original's repair, is staged for X.edf
+    for p in without_repaired_originals(found):  # X_fixed.edf, the original's repair, is staged for X.edf
+        if p in segments:
             continue
         if p.suffix.lower() == ".hea" and p.with_suffix(".rr").is_file() and not p.with_suffix(".dat").is_file():
             continue

@@ -22,7 +22,7 @@ from wav2sleep.errors import utf8_safe
 from wav2sleep.io.annotations import EDF_ANNOTATIONS, TABLE_STAGES, embedded_scoring, scoring_beside
 from wav2sleep.io.edf import is_scoring_file
 from wav2sleep.io.recording import found_as_recording
-from wav2sleep.io.repaired import repaired_copy, repaired_from
+from wav2sleep.io.repaired import repaired_from, without_repaired_originals
 from wav2sleep.io.table_stages import TABLE_SUFFIXES, has_stage_column
 from wav2sleep.io.wfdb_header import multi_segment_parts
 
@@ -56,11 +56,8 @@ def discover_generic(folder: Path, dataset: str) -> list[NightSource]:
     beat_files = {p.with_suffix("") for p in recordings if p.suffix == ".rr"}
     # A record with beat intervals (x.rr) is read from them: its x.hea then only gives the start and length.
     recordings = [p for p in recordings if not (p.suffix == ".hea" and p.with_suffix("") in beat_files)]
-    found = set(recordings)
     nights = []
-    for path in recordings:
-        if repaired_copy(path) in found:  # the original's repaired copy (X_fixed.edf) is read instead
-            continue
+    for path in without_repaired_originals(recordings):  # X_fixed.edf, the original's repair, is read for X.edf
         annotation, fmt = _annotation(path)
         named = repaired_from(path) or path  # a repaired copy is the same night as its original
         session = str(named.relative_to(folder).with_suffix("")).replace("/", "__")

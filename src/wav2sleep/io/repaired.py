@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["REPAIRED_SUFFIX", "repaired_copy", "repaired_from"]
+__all__ = ["REPAIRED_SUFFIX", "repaired_copy", "repaired_from", "without_repaired_originals"]
 
 REPAIRED_SUFFIX = "_fixed"
 
@@ -23,3 +23,9 @@ def repaired_from(recording: Path) -> Path | None:
     if recording.suffix.lower() != ".edf" or not stem.endswith(REPAIRED_SUFFIX) or stem == REPAIRED_SUFFIX:
         return None
     return recording.with_name(stem.removesuffix(REPAIRED_SUFFIX) + recording.suffix)
+
+
+def without_repaired_originals(recordings: list[Path]) -> list[Path]:
+    """``recordings`` less those whose repaired copy is among them (the copy is read instead), in order."""
+    listed = set(recordings)
+    return [p for p in recordings if repaired_copy(p) not in listed]

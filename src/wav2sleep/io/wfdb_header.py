@@ -28,6 +28,7 @@ __all__ = [
     "parse_base_date",
     "parse_base_time",
     "multi_segment_parts",
+    "line_count_error",
     "MAX_HEADER_BYTES",
 ]
 
@@ -158,8 +159,13 @@ def _too_few_lines(hea: Path, lines: list[str], index: int) -> InputFileError | 
     found = sum(_is_entry(line) for line in lines[index + 1 :])
     if not declared.isdigit() or found >= int(declared):
         return None
-    return InputFileError(hea, f"{what} lines do not match the {what} count", field=f"number of {what}s",
-                          expected=f"{int(declared)} {what} lines", found=str(found))  # fmt: skip
+    return line_count_error(hea, what, int(declared), found)
+
+
+def line_count_error(path: Path, what: str, declared: int, found: int) -> InputFileError:
+    """A header listing ``found`` signal (``what``) or segment lines where its record line declares ``declared``."""
+    return InputFileError(path, f"{what} lines do not match the {what} count", field=f"number of {what}s",
+                          expected=f"{declared} {what} lines", found=str(found))  # fmt: skip
 
 
 def _first_tokens(lines: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from wav2sleep.errors import InputFileError
 from wav2sleep.io.recording import Channel, Recording, check_gaps, wanted_channels
-from wav2sleep.io.wfdb_header import open_wfdb_record, record_line
+from wav2sleep.io.wfdb_header import line_count_error, open_wfdb_record, record_line
 
 __all__ = ["channel_labels", "read", "SAMPLES_PER_BYTE"]
 
@@ -54,13 +54,11 @@ def _check_signal_lines(path: Path, header) -> None:
     if getattr(header, "n_seg", None):  # a multi-segment header lists segments, not signals
         found = len(header.seg_name or [])
         if found != int(header.n_seg):
-            raise InputFileError(path, "segment lines do not match the segment count", field="number of segments",
-                                 expected=f"{header.n_seg} segment lines", found=str(found))  # fmt: skip
+            raise line_count_error(path, "segment", int(header.n_seg), found)
         return
     found = len(header.sig_name or [])
     if header.n_sig is not None and found != int(header.n_sig):
-        raise InputFileError(path, "signal lines do not match the signal count", field="number of signals",
-                             expected=f"{header.n_sig} signal lines", found=str(found))  # fmt: skip
+        raise line_count_error(path, "signal", int(header.n_sig), found)
     for name, fmt in zip(header.sig_name or [], header.fmt or [], strict=False):
         if fmt not in STORAGE_FORMATS:
             raise InputFileError(path, "unknown storage format", field=f"{name} format",
