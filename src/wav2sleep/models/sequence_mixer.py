@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from wav2sleep.models.encoders import ConvLayer
-from wav2sleep.models.layers import activation
+from wav2sleep.models.layers import activation, infers_channels_last
 
 __all__ = ["DilatedBlock", "SequenceMixer"]
 
@@ -30,6 +30,13 @@ class DilatedBlock(nn.Module):
             y = layer(y)
         return self.act(self.dropout(y) + x)
 
+    def forward_channels_last(self, x: torch.Tensor) -> torch.Tensor:
+        """Inference on [B, E, F] as it comes (``SequenceMixer``): the values of ``forward``."""
+        y = x
+        for layer in self.conv_layers:
+            y = layer.forward_channels_last(y)
+        return self.act(self.dropout(y) + x)
+
 
 class SequenceMixer(nn.Module):
     """[B, E, F] -> [B, E, F]; receptive field ``num_layers * (kernel - 1) * (2**num_dilations - 1) + 1`` epochs."""
@@ -43,7 +50,16 @@ class SequenceMixer(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._infers_channels_last(x):
+            # Inference on CPU in the [B, E, F] layout it is given: oneDNN's dilated convolutions run ~1.4x faster
+            # there, and layer norm over features is one fused kernel over the last axis (docs/models.md).
+            for block in self.dilated_convs:
+                x = block.forward_channels_last(x)
+            return x
         h = x.transpose(1, 2)
         for block in self.dilated_convs:
             h = block(h)
         return h.transpose(1, 2)
+
+    def _infers_channels_last(self, x: torch.Tensor) -> bool:
+        return infers_channels_last(x, (layer.norm for block in self.dilated_convs for layer in block.conv_layers))
