@@ -12,11 +12,9 @@ __all__ = [
     "activate_",
     "ChannelLayerNorm",
     "instance_norm_",
-    "normalises_in_place",
     "norm_1d",
     "Conv1dSame",
     "conv1d_channels_last",
-    "is_plain_instance_norm",
     "infers_channels_last",
     "norm_channels_last_",
     "normalises_channels_last",
@@ -71,34 +69,26 @@ def norm_channels_last_(norm: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``norm`` (see ``normalises_channels_last``) of a channels-last [B, T, C] tensor, in place where it can be; no
     autograd. Layer norm over channels is then PyTorch's fused kernel over the last axis."""
     if is_plain_instance_norm(norm):
-        return instance_norm_(x, norm.eps, time_dim=1)
+        return instance_norm_(x, norm.eps)
     if isinstance(norm, ChannelLayerNorm):
         return nn.functional.layer_norm(x, x.shape[-1:], norm.weight.flatten(), norm.bias.flatten(), norm.eps)
     return x
 
 
-def normalises_in_place(norm: nn.Module, x: torch.Tensor) -> bool:
-    """Whether ``instance_norm_`` may stand for ``norm`` on ``x``: inference (no autograd) on CPU, where PyTorch's
-    instance-norm kernel accumulates each channel one sample at a time, of a contiguous [B, C, T] tensor, no
-    affine."""
-    return (is_plain_instance_norm(norm) and not torch.is_grad_enabled() and x.device.type == "cpu"
-            and x.dim() == 3 and x.is_contiguous())  # fmt: skip
-
-
-def instance_norm_(x: torch.Tensor, eps: float, time_dim: int = -1) -> torch.Tensor:
-    """Instance norm without affine, in place, over ``time_dim`` of [B, C, T] (-1) or of channels-last [B, T, C]
-    (1). The sums and sums of squares are taken in float32 within chunks of ``CHUNK`` samples and in float64 across
-    them; where a channel's offset is large against its spread (``OFFSET_LIMIT``), whose squares would lose its
-    variance to cancellation, the mean is subtracted first and the squares summed again. As accurate as PyTorch's
-    kernel (within 1e-6 of float64 over night-long channels, whatever their offset) and about 3x faster on CPU in
-    an eval forward (docs/models.md). No autograd."""
-    length = x.shape[time_dim]
-    mean = _chunked_sum(x, time_dim, torch.sum) / length
-    variance = _chunked_sum(x, time_dim, _sum_of_squares) / length - mean.square()
+def instance_norm_(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """Instance norm without affine of a channels-last [B, T, C] tensor (over T), in place. PyTorch's CPU kernel
+    accumulates each channel one sample at a time; here the sums and sums of squares are taken in float32 within
+    chunks of ``CHUNK`` samples and in float64 across them; where a channel's offset is large against its spread
+    (``OFFSET_LIMIT``), whose squares would lose its variance to cancellation, the mean is subtracted first and the
+    squares summed again. As accurate as PyTorch's kernel (within 1e-6 of float64 over night-long channels,
+    whatever their offset) and several times faster (docs/models.md). No autograd."""
+    length = x.shape[1]
+    mean = _chunked_sum(x, torch.sum) / length
+    variance = _chunked_sum(x, _sum_of_squares) / length - mean.square()
     if bool((mean.square() > OFFSET_LIMIT * variance).any()):
         x.sub_(mean.to(x.dtype))
         mean = torch.zeros_like(mean)
-        variance = _chunked_sum(x, time_dim, _sum_of_squares) / length
+        variance = _chunked_sum(x, _sum_of_squares) / length
     scale = (variance + eps).rsqrt()
     # (x - mean) * scale in one pass over x
     return torch.addcmul((-mean * scale).to(x.dtype), x, scale.to(x.dtype), out=x)
@@ -108,20 +98,19 @@ def _sum_of_squares(x: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.linalg.vecdot(x, x, dim=dim)
 
 
-def _chunked_sum(x: torch.Tensor, dim: int, reduce) -> torch.Tensor:
-    """The float64 sum over ``dim`` (kept, size 1) of ``reduce(chunk, dim)`` over chunks of ``CHUNK`` samples."""
-    dim %= x.dim()
-    length = x.shape[dim]
+def _chunked_sum(x: torch.Tensor, reduce) -> torch.Tensor:
+    """The float64 sum over T of [B, T, C] (kept, size 1) of ``reduce(chunk, dim)`` over chunks of ``CHUNK`` rows."""
+    batch, length, channels = x.shape
     whole = length // CHUNK * CHUNK
-    total = torch.zeros((*x.shape[:dim], 1, *x.shape[dim + 1 :]), dtype=torch.float64, device=x.device)
+    total = torch.zeros(batch, 1, channels, dtype=torch.float64, device=x.device)
     if whole:
-        chunks = x.narrow(dim, 0, whole).unflatten(dim, (-1, CHUNK))
+        chunks = x[:, :whole].unflatten(1, (-1, CHUNK))
         # A few MB of chunks at a time: a reduction's temporary (the squares) is then never a night-long copy.
-        per_group = max(1, PIECE_BYTES * length // (x.numel() * x.element_size() * CHUNK))
-        for group in chunks.split(per_group, dim):
-            total += reduce(group, dim + 1).double().sum(dim, keepdim=True)
+        per_group = max(1, PIECE_BYTES // (batch * channels * x.element_size() * CHUNK))
+        for group in chunks.split(per_group, 1):
+            total += reduce(group, 2).double().sum(1, keepdim=True)
     if whole < length:
-        total += reduce(x.narrow(dim, whole, length - whole), dim).double().unsqueeze(dim)
+        total += reduce(x[:, whole:], 1).double().unsqueeze(1)
     return total
 
 
