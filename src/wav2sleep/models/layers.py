@@ -20,7 +20,7 @@ __all__ = [
     "normalises_channels_last",
 ]
 
-CHUNK = 4096  # samples per partial sum of squares: float32 within a chunk, float64 across chunks
+CHUNK = 4096  # samples per partial sum (and sum of squares): float32 within a chunk, float64 across chunks
 # Largest squared mean, relative to the variance, whose variance is taken from uncentred sums of squares (they then
 # lose at most a few float32 roundings; the activations of the published models stay under 1.6, docs/models.md).
 OFFSET_LIMIT = 2.0
